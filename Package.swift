@@ -1,0 +1,62 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "importer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TaskQueue", targets: ["TaskQueue"]),
+        .executable(name: "importer", targets: ["importer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "TaskQueue",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Catalog",
+            dependencies: [
+                "TaskQueue",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "TaskQueue",
+                "Catalog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "importer",
+            dependencies: [
+                "TaskQueue",
+                "Catalog",
+                "Server",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "TaskQueueTests", dependencies: ["TaskQueue"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TaskQueue"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TaskQueue", "importer"]
+        ),
+    ]
+)

@@ -1,0 +1,51 @@
+import Catalog
+import Foundation
+import Logging
+import TaskQueue
+
+/// The opened appliance: configuration, queue storage, the task registry and a client.
+/// Built the same way by the CLI and by tests.
+public struct AppContext: Sendable {
+    public let config: AppConfig
+    public let store: SQLiteQueueStore
+    public let client: QueueClient
+
+    /// Opens (creating and migrating) the data directory's databases.
+    public static func open(config: AppConfig) throws -> AppContext {
+        try createDirectory(config.dataDir)
+        try createDirectory(config.uploadsDirectory)
+        let store = try SQLiteQueueStore(
+            path: config.queueDatabasePath, options: SQLiteOptions(synchronous: config.synchronous),
+            policy: config.storePolicy)
+        let client = QueueClient(store: store, registry: registry(config), routes: config.taskRoutes)
+        return AppContext(config: config, store: store, client: client)
+    }
+
+    /// Every task this configuration registers: the product tasks, and the test tasks when enabled.
+    public static func registry(_ config: AppConfig) -> TaskRegistry {
+        var registry = TaskRegistry()
+        ProductTasks.register(into: &registry)
+        if config.enableTestTasks { TestTasks.register(into: &registry) }
+        return registry
+    }
+
+    /// The process's worker, running `pools` (default: the configured ones).
+    public func makeWorker(name: String? = nil, queues: [String]? = nil, logger: Logger) -> Worker {
+        var configuration = WorkerConfiguration(
+            name: name.map { WorkerConfiguration.nodeName(hostname: $0) } ?? WorkerConfiguration.defaultName(),
+            pools: config.pools(queues: queues))
+        configuration.pollInterval = config.pollInterval
+        configuration.shutdownGrace = config.shutdownGrace
+        configuration.defaultRetry = config.retryOptions
+        configuration.heartbeatInterval = min(2, config.visibilityTimeout / 3)
+        return Worker(configuration: configuration, client: client, logger: logger)
+    }
+
+    private static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw QueueError.storage("cannot create directory \(path): \(error.localizedDescription)")
+        }
+    }
+}

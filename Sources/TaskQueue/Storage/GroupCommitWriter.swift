@@ -1,0 +1,107 @@
+import Dispatch
+import Foundation
+import GRDB
+import Synchronization
+
+/// One writer per process: it gathers the writes of many callers (claims, acks, renewals,
+/// enqueues) into one short `BEGIN IMMEDIATE` transaction, and answers each caller only after
+/// that transaction committed (group commit, DESIGN.md §3 "atomicity and throughput").
+///
+/// Each write runs in its own savepoint, so one caller's error (a stale lease, a constraint)
+/// undoes only that caller's changes. Batches are capped so no transaction runs long.
+final class GroupCommitWriter: Sendable {
+    private struct Pending: Sendable {
+        let run: @Sendable (Database) -> Void
+        let commit: @Sendable (Result<Void, any Error>) -> Void
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var draining = false
+    }
+
+    /// Largest number of writes in one transaction; at a few tens of µs each this keeps a
+    /// transaction well under the ~20 ms bound.
+    static let maxBatch = 256
+
+    private let pool: DatabasePool
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "importer.queue.writer", qos: .userInitiated)
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Runs `body` in the next group transaction; returns its value once committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let outcome = Mutex<Result<T, any Error>?>(nil)
+            let pending = Pending(
+                run: { db in
+                    do {
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try body(db)
+                            return .commit
+                        }
+                        outcome.withLock { $0 = .success(value!) }
+                    } catch {
+                        outcome.withLock { $0 = .failure(error) }
+                    }
+                },
+                commit: { committed in
+                    switch committed {
+                    case .failure(let error):
+                        continuation.resume(throwing: error)
+                    case .success:
+                        let result = outcome.withLock { $0 } ?? .failure(QueueError.storage("write was not run"))
+                        continuation.resume(with: result)
+                    }
+                })
+            submit(pending)
+        }
+    }
+
+    private func submit(_ pending: Pending) {
+        let startDrain = state.withLock { state -> Bool in
+            state.pending.append(pending)
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain {
+            queue.async { self.drain() }
+        }
+    }
+
+    /// Runs batches until no write is waiting. Writes that arrive while a transaction runs
+    /// form the next batch: the busier the queue, the more each commit carries.
+    private func drain() {
+        while true {
+            let batch = state.withLock { state -> [Pending] in
+                if state.pending.isEmpty {
+                    state.draining = false
+                    return []
+                }
+                let count = min(state.pending.count, Self.maxBatch)
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                return batch
+            }
+            if batch.isEmpty { return }
+            let committed: Result<Void, any Error>
+            do {
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        for pending in batch { pending.run(db) }
+                        return .commit
+                    }
+                }
+                committed = .success(())
+            } catch {
+                committed = .failure(error)
+            }
+            for pending in batch { pending.commit(committed) }
+        }
+    }
+}

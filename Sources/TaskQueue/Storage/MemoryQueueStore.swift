@@ -1,0 +1,275 @@
+import Foundation
+import Synchronization
+
+/// The in-memory twin of `SQLiteQueueStore`: the same contract, no durability. Unit tests use
+/// it with a `ManualClock` to check worker behaviour without files or sleeping.
+public final class MemoryQueueStore: QueueStore {
+    private struct Storage {
+        var jobs: [String: JobRecord] = [:]
+        var tokens: [String: Int64] = [:]
+        var idempotency: [String: (id: String, at: Date)] = [:]
+        var workers: [String: WorkerInfo] = [:]
+    }
+
+    public let policy: StorePolicy
+    private let clock: any WallClock
+    private let storage = Mutex(Storage())
+
+    public init(policy: StorePolicy = StorePolicy(), clock: any WallClock = SystemClock()) {
+        self.policy = policy
+        self.clock = clock
+    }
+
+    public func enqueue(_ job: NewJob) async throws -> EnqueueResult {
+        try job.validate(maxPayloadBytes: policy.maxPayloadBytes)
+        let now = clock.now()
+        return storage.withLock { storage in
+            if let key = job.idempotencyKey, let earlier = storage.idempotency[key],
+                now.timeIntervalSince(earlier.at) < policy.idempotencyWindow
+            {
+                return EnqueueResult(id: earlier.id, existing: true)
+            }
+            let id = JobID.make(at: now)
+            storage.jobs[id] = JobRecord(
+                id: id, name: job.name, queue: job.queue, priority: job.priority, state: .pending, args: job.args,
+                kwargs: job.kwargs, enqueuedAt: now, runAt: job.runAt ?? now, startedAt: nil, dateDone: nil,
+                leaseUntil: nil, worker: nil, deliveries: 0, lostDeliveries: 0, retries: 0, meta: nil, result: nil,
+                error: nil, revokeRequested: false, expiresAt: nil, attempts: [])
+            storage.tokens[id] = 0
+            if let key = job.idempotencyKey { storage.idempotency[key] = (id, now) }
+            return EnqueueResult(id: id, existing: false)
+        }
+    }
+
+    public func claim(queues: [String], worker: String) async throws -> ClaimedJob? {
+        let now = clock.now()
+        return storage.withLock { storage in
+            reapLapsedLeases(&storage, now: now)
+            let candidates = storage.jobs.values.filter {
+                $0.state.isWaiting && queues.contains($0.queue) && $0.runAt <= now
+            }
+            guard
+                var job = candidates.min(by: { a, b in
+                    if a.priority != b.priority { return a.priority > b.priority }
+                    if a.runAt != b.runAt { return a.runAt < b.runAt }
+                    return a.id < b.id
+                })
+            else { return nil }
+            guard case .moveTo(let next) = try? TaskStateMachine.transition(.claim, from: job.state) else { return nil }
+            let token = (storage.tokens[job.id] ?? 0) + 1
+            storage.tokens[job.id] = token
+            job.state = next
+            job.deliveries += 1
+            job.worker = worker
+            job.startedAt = now
+            job.leaseUntil = now.addingTimeInterval(policy.visibilityTimeout)
+            job.attempts.append(Attempt(delivery: job.deliveries, worker: worker, startedAt: now))
+            storage.jobs[job.id] = job
+            return ClaimedJob(
+                id: job.id, name: job.name, args: job.args, kwargs: job.kwargs, queue: job.queue,
+                priority: job.priority, lease: Lease(jobID: job.id, token: token), deliveries: job.deliveries,
+                retries: job.retries, enqueuedAt: job.enqueuedAt, runAt: job.runAt, leaseUntil: job.leaseUntil!)
+        }
+    }
+
+    private func reapLapsedLeases(_ storage: inout Storage, now: Date) {
+        for (id, var job) in storage.jobs where job.state.isRunning && (job.leaseUntil ?? now) < now {
+            let final = job.lostDeliveries + 1 >= policy.maxDeliveries
+            let event: TaskEvent = job.revokeRequested ? .stopRevoked : (final ? .leaseLostFinal : .leaseLost)
+            guard case .moveTo(let next) = try? TaskStateMachine.transition(event, from: job.state) else { continue }
+            job.lostDeliveries += 1
+            closeAttempt(&job, outcome: .lost, error: nil, now: now)
+            job.state = next
+            job.leaseUntil = nil
+            storage.tokens[id, default: 0] += 1
+            if next == .failure {
+                job.error = TaskErrorInfo(
+                    type: "WorkerLost",
+                    message: "the worker running this job was lost \(job.lostDeliveries) times (max_deliveries)")
+                finish(&job, now: now)
+            } else if next == .revoked {
+                finish(&job, now: now)
+            }
+            storage.jobs[id] = job
+        }
+    }
+
+    private func closeAttempt(_ job: inout JobRecord, outcome: Attempt.Outcome, error: TaskErrorInfo?, now: Date) {
+        guard let last = job.attempts.indices.last, job.attempts[last].outcome == nil else { return }
+        job.attempts[last].outcome = outcome
+        job.attempts[last].error = error
+        job.attempts[last].finishedAt = now
+    }
+
+    private func finish(_ job: inout JobRecord, now: Date) {
+        job.dateDone = now
+        job.leaseUntil = nil
+        let keep = job.state == .failure ? policy.failureRetention : policy.resultExpires
+        job.expiresAt = now.addingTimeInterval(keep)
+    }
+
+    /// Applies a lease-holder event after checking the fencing token.
+    private func holderWrite(
+        _ lease: Lease, _ event: TaskEvent, _ update: (inout JobRecord, Date) -> Void
+    ) throws {
+        let now = clock.now()
+        try storage.withLock { storage in
+            guard var job = storage.jobs[lease.jobID], storage.tokens[lease.jobID] == lease.token,
+                case .moveTo(let next) = try? TaskStateMachine.transition(event, from: job.state)
+            else { throw QueueError.staleLease(lease.jobID) }
+            job.state = next
+            update(&job, now)
+            storage.jobs[lease.jobID] = job
+            // Every holder event but progress ends the delivery: its token is spent.
+            if event != .progress { storage.tokens[lease.jobID, default: 0] += 1 }
+        }
+    }
+
+    public func renew(_ lease: Lease) async throws -> LeaseStatus {
+        let now = clock.now()
+        return storage.withLock { storage in
+            guard var job = storage.jobs[lease.jobID], storage.tokens[lease.jobID] == lease.token,
+                job.state.isRunning
+            else { return .lost }
+            let until = now.addingTimeInterval(policy.visibilityTimeout)
+            job.leaseUntil = until
+            storage.jobs[lease.jobID] = job
+            return .held(until: until, revokeRequested: job.revokeRequested)
+        }
+    }
+
+    public func progress(_ lease: Lease, meta: JSONValue) async throws {
+        try holderWrite(lease, .progress) { job, _ in job.meta = meta }
+    }
+
+    public func succeed(_ lease: Lease, result: JSONValue) async throws {
+        try holderWrite(lease, .succeed) { job, now in
+            job.result = result
+            closeAttempt(&job, outcome: .success, error: nil, now: now)
+            finish(&job, now: now)
+        }
+    }
+
+    public func fail(_ lease: Lease, error: TaskErrorInfo) async throws {
+        try holderWrite(lease, .fail) { job, now in
+            job.error = error
+            closeAttempt(&job, outcome: .failure, error: error, now: now)
+            finish(&job, now: now)
+        }
+    }
+
+    public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) async throws {
+        try holderWrite(lease, .retry) { job, now in
+            job.error = error
+            job.retries += 1
+            job.runAt = at
+            job.leaseUntil = nil
+            closeAttempt(&job, outcome: .retry, error: error, now: now)
+        }
+    }
+
+    public func release(_ lease: Lease) async throws {
+        try holderWrite(lease, .release) { job, now in
+            job.leaseUntil = nil
+            closeAttempt(&job, outcome: .released, error: nil, now: now)
+        }
+    }
+
+    public func stopRevoked(_ lease: Lease) async throws {
+        try holderWrite(lease, .stopRevoked) { job, now in
+            closeAttempt(&job, outcome: .revoked, error: nil, now: now)
+            finish(&job, now: now)
+        }
+    }
+
+    public func revoke(id: String) async throws -> TaskState? {
+        let now = clock.now()
+        return storage.withLock { storage in
+            guard var job = storage.jobs[id] else { return nil }
+            switch try? TaskStateMachine.transition(.revoke, from: job.state) {
+            case .moveTo(let next):
+                job.state = next
+                job.revokeRequested = true
+                finish(&job, now: now)
+            case .flagRevoke:
+                job.revokeRequested = true
+            case .delete, nil:
+                break
+            }
+            storage.jobs[id] = job
+            return job.state
+        }
+    }
+
+    public func purge(queue: String?) async throws -> Int {
+        storage.withLock { storage in
+            let doomed = storage.jobs.values.filter { job in
+                (try? TaskStateMachine.transition(.purge, from: job.state)) == .delete
+                    && (queue == nil || job.queue == queue)
+            }
+            for job in doomed { storage.jobs[job.id] = nil }
+            return doomed.count
+        }
+    }
+
+    public func job(id: String) async throws -> JobLookup {
+        let now = clock.now()
+        return storage.withLock { storage in
+            guard let job = storage.jobs[id], (job.expiresAt ?? now) >= now else { return .notFound }
+            return .found(job)
+        }
+    }
+
+    public func jobs(_ filter: JobFilter) async throws -> [JobRecord] {
+        storage.withLock { storage in
+            storage.jobs.values
+                .filter { job in
+                    (filter.state == nil || job.state == filter.state) && (filter.name == nil || job.name == filter.name)
+                        && (filter.queue == nil || job.queue == filter.queue)
+                }
+                .sorted { $0.id > $1.id }
+                .dropFirst(filter.offset).prefix(filter.limit).map { $0 }
+        }
+    }
+
+    public func scheduled(limit: Int) async throws -> [JobRecord] {
+        let now = clock.now()
+        return storage.withLock { storage in
+            storage.jobs.values.filter { $0.state.isWaiting && $0.runAt > now }
+                .sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
+                .prefix(limit).map { $0 }
+        }
+    }
+
+    public func running() async throws -> [JobRecord] {
+        let now = clock.now()
+        return storage.withLock { storage in
+            storage.jobs.values.filter { $0.state.isRunning && ($0.leaseUntil ?? now) >= now }
+                .sorted { $0.id < $1.id }
+        }
+    }
+
+    public func deleteExpired(limit: Int) async throws -> Int {
+        let now = clock.now()
+        return storage.withLock { storage in
+            let doomed = storage.jobs.values.filter { ($0.expiresAt ?? .distantFuture) < now }.prefix(limit)
+            for job in doomed { storage.jobs[job.id] = nil }
+            return doomed.count
+        }
+    }
+
+    public func heartbeat(_ worker: WorkerInfo) async throws {
+        storage.withLock { $0.workers[worker.name] = worker }
+    }
+
+    public func removeWorker(name: String) async throws {
+        storage.withLock { $0.workers[name] = nil }
+    }
+
+    public func workers(seenWithin: TimeInterval) async throws -> [WorkerInfo] {
+        let now = clock.now()
+        return storage.withLock { storage in
+            storage.workers.values.filter { now.timeIntervalSince($0.lastSeen) <= seenWithin }.sorted { $0.name < $1.name }
+        }
+    }
+}

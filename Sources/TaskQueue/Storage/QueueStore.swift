@@ -1,0 +1,79 @@
+import Foundation
+
+/// The policy every backend applies to leases, deliveries and result lifetimes (DESIGN.md §3, §8).
+public struct StorePolicy: Sendable, Equatable {
+    /// Seconds a claim holds a job before it may be delivered again.
+    public var visibilityTimeout: TimeInterval = 30
+    /// Claims whose lease lapsed before the job fails with `WorkerLost`.
+    public var maxDeliveries: Int = 5
+    /// Seconds `SUCCESS` and `REVOKED` results are kept.
+    public var resultExpires: TimeInterval = 3600
+    /// Seconds `FAILURE` jobs are kept as dead letters.
+    public var failureRetention: TimeInterval = 604_800
+    /// Largest accepted message (`name` + JSON `args` + JSON `kwargs`).
+    public var maxPayloadBytes: Int = 1 << 20
+    /// How long an `Idempotency-Key` maps to its task id.
+    public var idempotencyWindow: TimeInterval = 86_400
+
+    public init() {}
+}
+
+/// The narrow storage contract of the queue. `SQLiteQueueStore` is the durable backend,
+/// `MemoryQueueStore` its in-memory twin for unit tests; a PostgreSQL backend is one more
+/// conformance. Every method is one atomic transition, committed before it returns.
+/// Lease-holder writes are fenced: a `Lease` whose token is not the job's current one is
+/// refused with `QueueError.staleLease`.
+public protocol QueueStore: Sendable {
+    var policy: StorePolicy { get }
+
+    /// Stores a job and returns its id once committed.
+    func enqueue(_ job: NewJob) async throws -> EnqueueResult
+
+    /// Claims the most urgent due job of `queues` (priority, then due time, then id), first
+    /// giving lapsed leases back (or failing them with `WorkerLost` after `maxDeliveries`).
+    func claim(queues: [String], worker: String) async throws -> ClaimedJob?
+
+    /// Extends the lease by `visibilityTimeout` and reports whether a revoke was requested.
+    func renew(_ lease: Lease) async throws -> LeaseStatus
+
+    /// Records progress `meta` (state `PROGRESS`).
+    func progress(_ lease: Lease, meta: JSONValue) async throws
+
+    /// Late ack: the body returned `result`.
+    func succeed(_ lease: Lease, result: JSONValue) async throws
+
+    /// The job failed for good.
+    func fail(_ lease: Lease, error: TaskErrorInfo) async throws
+
+    /// The attempt failed with a retryable error; the job waits in `RETRY` until `at`.
+    func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) async throws
+
+    /// Gives the job back without counting a lost delivery (shutdown).
+    func release(_ lease: Lease) async throws
+
+    /// The body of a revoked job stopped: the job becomes `REVOKED`.
+    func stopRevoked(_ lease: Lease) async throws
+
+    /// Revokes a job: waiting → `REVOKED` at once; running → flagged. Returns the state
+    /// after the call, or nil for an unknown id.
+    func revoke(id: String) async throws -> TaskState?
+
+    /// Deletes waiting jobs (`PENDING` incl. delayed, and `RETRY`) of one queue or all.
+    func purge(queue: String?) async throws -> Int
+
+    func job(id: String) async throws -> JobLookup
+    /// Newest first.
+    func jobs(_ filter: JobFilter) async throws -> [JobRecord]
+    /// Waiting jobs whose due time is in the future, soonest first.
+    func scheduled(limit: Int) async throws -> [JobRecord]
+    /// Jobs held by a live lease.
+    func running() async throws -> [JobRecord]
+
+    /// Deletes up to `limit` jobs whose results expired; returns how many.
+    func deleteExpired(limit: Int) async throws -> Int
+
+    func heartbeat(_ worker: WorkerInfo) async throws
+    func removeWorker(name: String) async throws
+    /// Workers whose last heartbeat is newer than `seenWithin` seconds.
+    func workers(seenWithin: TimeInterval) async throws -> [WorkerInfo]
+}

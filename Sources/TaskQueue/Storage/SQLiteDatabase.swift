@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+
+/// How a database file is opened: WAL, a busy timeout, `synchronous` from config, and
+/// migrations applied under a cross-process lock.
+public struct SQLiteOptions: Sendable, Equatable {
+    public enum Synchronous: String, Sendable, CaseIterable {
+        case normal = "NORMAL"
+        case full = "FULL"
+    }
+
+    public var synchronous: Synchronous = .normal
+    /// How long a connection waits for another process's write lock.
+    public var busyTimeout: TimeInterval = 10
+    public var readOnly = false
+
+    public init(synchronous: Synchronous = .normal, busyTimeout: TimeInterval = 10, readOnly: Bool = false) {
+        self.synchronous = synchronous
+        self.busyTimeout = busyTimeout
+        self.readOnly = readOnly
+    }
+}
+
+/// Opening a WAL database that several processes share. Modules (TaskQueue, Catalog) each own
+/// one file and pass their own migrator.
+public enum SQLiteDatabase {
+    public static func open(path: String, options: SQLiteOptions, migrator: DatabaseMigrator) throws -> DatabasePool {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw QueueError.storage("cannot create directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(options.busyTimeout)
+        configuration.readonly = options.readOnly
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            // Debian's SQLite defaults WAL connections to FULL; readers never write anyway.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            return try FileLock.withExclusiveLock(path: path + ".lock") {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                if !options.readOnly {
+                    try migrator.migrate(pool)
+                    // DatabasePool sets NORMAL itself after prepareDatabase: FULL must come after.
+                    try pool.writeWithoutTransaction { db in
+                        try db.execute(sql: "PRAGMA synchronous = \(options.synchronous.rawValue)")
+                    }
+                }
+                return pool
+            }
+        } catch let error as QueueError {
+            throw error
+        } catch let error as DatabaseError {
+            throw QueueError.storage("cannot open database \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import GRDB
+
+extension SQLiteQueueStore {
+    /// The queue's schema. Shipped migrations never change; later changes are new migrations.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: jobs, attempts, workers, idempotency") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE jobs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        queue TEXT NOT NULL,
+                        priority INTEGER NOT NULL,
+                        state TEXT NOT NULL,
+                        args TEXT NOT NULL,
+                        kwargs TEXT NOT NULL,
+                        enqueued_at REAL NOT NULL,
+                        run_at REAL NOT NULL,
+                        started_at REAL,
+                        date_done REAL,
+                        lease_until REAL,
+                        token INTEGER NOT NULL DEFAULT 0,
+                        worker TEXT,
+                        deliveries INTEGER NOT NULL DEFAULT 0,
+                        lost_deliveries INTEGER NOT NULL DEFAULT 0,
+                        retries INTEGER NOT NULL DEFAULT 0,
+                        meta TEXT,
+                        result TEXT,
+                        error TEXT,
+                        revoke_requested INTEGER NOT NULL DEFAULT 0,
+                        expires_at REAL
+                    ) WITHOUT ROWID;
+                    -- The claim path: due waiting jobs of a queue by priority, then due time.
+                    CREATE INDEX jobs_ready ON jobs(queue, priority DESC, run_at, id)
+                        WHERE state IN ('PENDING','RETRY');
+                    -- Lapsed leases are found without scanning.
+                    CREATE INDEX jobs_leased ON jobs(lease_until) WHERE state IN ('STARTED','PROGRESS');
+                    CREATE INDEX jobs_expiry ON jobs(expires_at) WHERE expires_at IS NOT NULL;
+                    CREATE INDEX jobs_state ON jobs(state, id);
+                    CREATE INDEX jobs_name ON jobs(name, id);
+                    CREATE INDEX jobs_queue ON jobs(queue, id);
+
+                    -- One row per delivery: proves how often each job ran and how each run ended.
+                    CREATE TABLE attempts (
+                        job_id TEXT NOT NULL,
+                        token INTEGER NOT NULL,
+                        delivery INTEGER NOT NULL,
+                        worker TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        outcome TEXT,
+                        error TEXT,
+                        PRIMARY KEY (job_id, token)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE workers (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        last_seen REAL NOT NULL,
+                        info TEXT NOT NULL
+                    );
+
+                    CREATE TABLE idempotency_keys (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        job_id TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,356 @@
+import Foundation
+import GRDB
+
+/// The durable queue in `queue.sqlite` (DESIGN.md §3). Writes go through one
+/// `GroupCommitWriter` per process; reads use the WAL reader pool and never wait for writes.
+public final class SQLiteQueueStore: QueueStore {
+    public let policy: StorePolicy
+    let pool: DatabasePool
+    private let writer: GroupCommitWriter
+    private let clock: any WallClock
+
+    /// Opens (creating and migrating if needed) the queue database at `path`.
+    public init(
+        path: String, options: SQLiteOptions = SQLiteOptions(), policy: StorePolicy = StorePolicy(),
+        clock: any WallClock = SystemClock()
+    ) throws {
+        self.pool = try SQLiteDatabase.open(path: path, options: options, migrator: Self.migrator)
+        self.writer = GroupCommitWriter(pool: pool)
+        self.policy = policy
+        self.clock = clock
+    }
+
+    func clockNow() -> Date { clock.now() }
+
+    // MARK: Enqueue
+
+    public func enqueue(_ job: NewJob) async throws -> EnqueueResult {
+        try job.validate(maxPayloadBytes: policy.maxPayloadBytes)
+        let now = clock.now()
+        let policy = self.policy
+        let args = JSONValue.array(job.args).jsonText
+        let kwargs = JSONValue.object(job.kwargs).jsonText
+        return try await writer.write { db in
+            if let key = job.idempotencyKey,
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT job_id, created_at FROM idempotency_keys WHERE key = ?"),
+                    arguments: [key]),
+                now.timeIntervalSince1970 - (row["created_at"] as Double) < policy.idempotencyWindow
+            {
+                return EnqueueResult(id: row["job_id"], existing: true)
+            }
+            let id = JobID.make(at: now)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO jobs (id, name, queue, priority, state, args, kwargs, enqueued_at, run_at)
+                    VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                id, job.name, job.queue, job.priority, args, kwargs, now.timeIntervalSince1970,
+                (job.runAt ?? now).timeIntervalSince1970,
+            ])
+            if let key = job.idempotencyKey {
+                try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO idempotency_keys (key, job_id, created_at) VALUES (?, ?, ?)"
+                ).execute(arguments: [key, id, now.timeIntervalSince1970])
+            }
+            return EnqueueResult(id: id, existing: false)
+        }
+    }
+
+    // MARK: Claim
+
+    public func claim(queues: [String], worker: String) async throws -> ClaimedJob? {
+        let clock = self.clock
+        let policy = self.policy
+        return try await writer.write { db in
+            let now = clock.now()
+            try Self.reapLapsedLeases(db, now: now, policy: policy)
+            guard let id = try Self.bestDueJob(db, queues: queues, now: now) else { return nil }
+            let leaseUntil = now.addingTimeInterval(policy.visibilityTimeout)
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE jobs SET state = 'STARTED', token = token + 1, deliveries = deliveries + 1,
+                                worker = ?, started_at = ?, lease_until = ?, meta = NULL
+                            WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .claim))
+                            RETURNING name, args, kwargs, queue, priority, token, deliveries, retries,
+                                enqueued_at, run_at
+                            """),
+                    arguments: [worker, now.timeIntervalSince1970, leaseUntil.timeIntervalSince1970, id])
+            else { return nil }
+            let token: Int64 = row["token"]
+            let deliveries: Int = row["deliveries"]
+            try db.cachedStatement(
+                sql: "INSERT INTO attempts (job_id, token, delivery, worker, started_at) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [id, token, deliveries, worker, now.timeIntervalSince1970])
+            return ClaimedJob(
+                id: id, name: row["name"], args: Self.decodeArray(row["args"]), kwargs: Self.decodeObject(row["kwargs"]),
+                queue: row["queue"], priority: row["priority"], lease: Lease(jobID: id, token: token),
+                deliveries: deliveries, retries: row["retries"], enqueuedAt: Self.date(row["enqueued_at"]),
+                runAt: Self.date(row["run_at"]), leaseUntil: leaseUntil)
+        }
+    }
+
+    /// The most urgent due job over `queues`: one indexed probe per queue, so a pool serving
+    /// several queues never sorts their backlog.
+    private static func bestDueJob(_ db: Database, queues: [String], now: Date) throws -> String? {
+        var best: (priority: Int, runAt: Double, id: String)?
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT id, priority, run_at FROM jobs INDEXED BY jobs_ready
+                WHERE \(TaskStateMachine.sqlCondition(of: .claim)) AND queue = ? AND run_at <= ?
+                ORDER BY priority DESC, run_at, id LIMIT 1
+                """)
+        for queue in queues {
+            guard let row = try Row.fetchOne(statement, arguments: [queue, now.timeIntervalSince1970]) else { continue }
+            let candidate = (priority: row["priority"] as Int, runAt: row["run_at"] as Double, id: row["id"] as String)
+            if let current = best, !Self.isMoreUrgent(candidate, than: current) { continue }
+            best = candidate
+        }
+        return best?.id
+    }
+
+    /// Priority first (9 before 0), then earlier due time, then enqueue order (ids are time-ordered).
+    private static func isMoreUrgent(
+        _ a: (priority: Int, runAt: Double, id: String), than b: (priority: Int, runAt: Double, id: String)
+    ) -> Bool {
+        if a.priority != b.priority { return a.priority > b.priority }
+        if a.runAt != b.runAt { return a.runAt < b.runAt }
+        return a.id < b.id
+    }
+
+    /// Gives lapsed leases back: `PENDING` again, or `FAILURE` (`WorkerLost`) after
+    /// `maxDeliveries` lapses, or `REVOKED` if a revoke was waiting for the body to stop.
+    static func reapLapsedLeases(_ db: Database, now: Date, policy: StorePolicy) throws {
+        let lapsed = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT id, lost_deliveries, revoke_requested FROM jobs INDEXED BY jobs_leased
+                    WHERE state IN ('STARTED','PROGRESS') AND lease_until < ?
+                    """), arguments: [now.timeIntervalSince1970])
+        for row in lapsed {
+            let id: String = row["id"]
+            let lost: Int = row["lost_deliveries"] + 1
+            let event: TaskEvent =
+                (row["revoke_requested"] as Bool) ? .stopRevoked : (lost >= policy.maxDeliveries ? .leaseLostFinal : .leaseLost)
+            try db.cachedStatement(
+                sql: "UPDATE attempts SET outcome = 'LOST', finished_at = ? WHERE job_id = ? AND outcome IS NULL"
+            ).execute(arguments: [now.timeIntervalSince1970, id])
+            switch event {
+            case .leaseLostFinal:
+                let error = TaskErrorInfo(
+                    type: "WorkerLost", message: "the worker running this job was lost \(lost) times (max_deliveries)")
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET state = 'FAILURE', lost_deliveries = ?, token = token + 1, lease_until = NULL,
+                            error = ?, date_done = ?, expires_at = ?
+                        WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .leaseLostFinal))
+                        """
+                ).execute(arguments: [
+                    lost, encode(error), now.timeIntervalSince1970,
+                    now.addingTimeInterval(policy.failureRetention).timeIntervalSince1970, id,
+                ])
+            case .stopRevoked:
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET state = 'REVOKED', lost_deliveries = ?, token = token + 1, lease_until = NULL,
+                            date_done = ?, expires_at = ?
+                        WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .stopRevoked))
+                        """
+                ).execute(arguments: [
+                    lost, now.timeIntervalSince1970,
+                    now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970, id,
+                ])
+            default:
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET state = 'PENDING', lost_deliveries = ?, token = token + 1, lease_until = NULL
+                        WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .leaseLost))
+                        """
+                ).execute(arguments: [lost, id])
+            }
+        }
+    }
+
+    // MARK: Lease-holder writes (fenced by the token)
+
+    public func renew(_ lease: Lease) async throws -> LeaseStatus {
+        let clock = self.clock
+        let timeout = policy.visibilityTimeout
+        return try await writer.write { db in
+            let until = clock.now().addingTimeInterval(timeout)
+            guard
+                let revoke = try Bool.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE jobs SET lease_until = ?
+                            WHERE id = ? AND token = ? AND state IN ('STARTED','PROGRESS')
+                            RETURNING revoke_requested
+                            """), arguments: [until.timeIntervalSince1970, lease.jobID, lease.token])
+            else { return .lost }
+            return .held(until: until, revokeRequested: revoke)
+        }
+    }
+
+    public func progress(_ lease: Lease, meta: JSONValue) async throws {
+        let text = meta.jsonText
+        try await holderWrite(lease, event: .progress, set: "state = 'PROGRESS', meta = ?", arguments: [text])
+    }
+
+    public func succeed(_ lease: Lease, result: JSONValue) async throws {
+        let now = clock.now()
+        try await holderWrite(
+            lease, event: .succeed,
+            set: "state = 'SUCCESS', result = ?, date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
+            arguments: [
+                result.jsonText, now.timeIntervalSince1970,
+                now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970,
+            ],
+            attempt: (.success, nil, now))
+    }
+
+    public func fail(_ lease: Lease, error: TaskErrorInfo) async throws {
+        let now = clock.now()
+        try await holderWrite(
+            lease, event: .fail,
+            set: "state = 'FAILURE', error = ?, date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
+            arguments: [
+                Self.encode(error), now.timeIntervalSince1970,
+                now.addingTimeInterval(policy.failureRetention).timeIntervalSince1970,
+            ],
+            attempt: (.failure, error, now))
+    }
+
+    public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) async throws {
+        let now = clock.now()
+        try await holderWrite(
+            lease, event: .retry,
+            set: "state = 'RETRY', error = ?, run_at = ?, retries = retries + 1, lease_until = NULL, token = token + 1",
+            arguments: [Self.encode(error), at.timeIntervalSince1970],
+            attempt: (.retry, error, now))
+    }
+
+    public func release(_ lease: Lease) async throws {
+        try await holderWrite(
+            lease, event: .release, set: "state = 'PENDING', lease_until = NULL, token = token + 1", arguments: [],
+            attempt: (.released, nil, clock.now()))
+    }
+
+    public func stopRevoked(_ lease: Lease) async throws {
+        let now = clock.now()
+        try await holderWrite(
+            lease, event: .stopRevoked,
+            set: "state = 'REVOKED', date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
+            arguments: [now.timeIntervalSince1970, now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970],
+            attempt: (.revoked, nil, now))
+    }
+
+    /// One fenced update: applies only if `lease` is the job's current delivery and the state
+    /// machine allows `event` from the job's state; otherwise `QueueError.staleLease`.
+    private func holderWrite(
+        _ lease: Lease, event: TaskEvent, set assignments: String, arguments: [(any DatabaseValueConvertible)?],
+        attempt: (Attempt.Outcome, TaskErrorInfo?, Date)? = nil
+    ) async throws {
+        let sql = """
+            UPDATE jobs SET \(assignments)
+            WHERE id = ? AND token = ? AND \(TaskStateMachine.sqlCondition(of: event))
+            """
+        let values = StatementArguments(arguments + [lease.jobID, lease.token])
+        let attemptValues = attempt.map { outcome, error, now in
+            let values: [(any DatabaseValueConvertible)?] = [
+                outcome.rawValue, now.timeIntervalSince1970, error.map(Self.encode), lease.jobID, lease.token,
+            ]
+            return StatementArguments(values)
+        }
+        try await writer.write { db in
+            try db.cachedStatement(sql: sql).execute(arguments: values)
+            guard db.changesCount == 1 else { throw QueueError.staleLease(lease.jobID) }
+            if let attemptValues {
+                try db.cachedStatement(
+                    sql: "UPDATE attempts SET outcome = ?, finished_at = ?, error = ? WHERE job_id = ? AND token = ?"
+                ).execute(arguments: attemptValues)
+            }
+        }
+    }
+
+    // MARK: Management
+
+    public func revoke(id: String) async throws -> TaskState? {
+        let now = clock.now()
+        let expires = now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970
+        return try await writer.write { db in
+            guard let raw = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM jobs WHERE id = ?"), arguments: [id]),
+                let state = TaskState(rawValue: raw)
+            else { return nil }
+            switch try? TaskStateMachine.transition(.revoke, from: state) {
+            case .moveTo(let next):
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET state = ?, revoke_requested = 1, date_done = ?, expires_at = ?, token = token + 1
+                        WHERE id = ?
+                        """
+                ).execute(arguments: [next.rawValue, now.timeIntervalSince1970, expires, id])
+                return next
+            case .flagRevoke:
+                try db.cachedStatement(sql: "UPDATE jobs SET revoke_requested = 1 WHERE id = ?").execute(arguments: [id])
+                return state
+            case .delete, nil:
+                return state
+            }
+        }
+    }
+
+    public func purge(queue: String?) async throws -> Int {
+        try await writer.write { db in
+            let condition = TaskStateMachine.sqlCondition(of: .purge)
+            if let queue {
+                try db.execute(sql: "DELETE FROM jobs WHERE \(condition) AND queue = ?", arguments: [queue])
+            } else {
+                try db.execute(sql: "DELETE FROM jobs WHERE \(condition)")
+            }
+            return db.changesCount
+        }
+    }
+
+    public func deleteExpired(limit: Int) async throws -> Int {
+        let now = clock.now().timeIntervalSince1970
+        return try await writer.write { db in
+            let ids = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM jobs WHERE expires_at < ? ORDER BY expires_at LIMIT ?"),
+                arguments: [now, limit])
+            for id in ids {
+                try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ?").execute(arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM attempts WHERE job_id = ?").execute(arguments: [id])
+            }
+            try db.cachedStatement(sql: "DELETE FROM idempotency_keys WHERE created_at < ?")
+                .execute(arguments: [now - 86_400])
+            return ids.count
+        }
+    }
+
+    // MARK: Workers
+
+    public func heartbeat(_ worker: WorkerInfo) async throws {
+        let info = try String(decoding: Self.encoder.encode(worker), as: UTF8.self)
+        try await writer.write { db in
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO workers (name, last_seen, info) VALUES (?, ?, ?)")
+                .execute(arguments: [worker.name, worker.lastSeen.timeIntervalSince1970, info])
+        }
+    }
+
+    public func removeWorker(name: String) async throws {
+        try await writer.write { db in
+            try db.cachedStatement(sql: "DELETE FROM workers WHERE name = ?").execute(arguments: [name])
+        }
+    }
+
+    public func workers(seenWithin: TimeInterval) async throws -> [WorkerInfo] {
+        let since = clock.now().timeIntervalSince1970 - seenWithin
+        return try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT info FROM workers WHERE last_seen >= ? ORDER BY name", arguments: [since])
+                .compactMap { try? Self.decoder.decode(WorkerInfo.self, from: Data($0.utf8)) }
+        }
+    }
+}

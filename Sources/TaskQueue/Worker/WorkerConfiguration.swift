@@ -1,0 +1,40 @@
+import Foundation
+
+/// How a worker process runs its pools (DESIGN.md §2, §8).
+public struct WorkerConfiguration: Sendable {
+    /// `importer@<hostname>:<pid>` unless overridden.
+    public var name: String
+    public var pools: [WorkerInfo.Pool]
+    /// Seconds between claims when idle, for jobs enqueued by other processes.
+    public var pollInterval: TimeInterval = 0.1
+    /// Seconds running jobs may finish after a warm shutdown starts.
+    public var shutdownGrace: TimeInterval = 30
+    /// Seconds between heartbeats in the workers table.
+    public var heartbeatInterval: TimeInterval = 2
+    /// Retry policy of tasks that define none.
+    public var defaultRetry = RetryOptions()
+
+    public init(name: String = WorkerConfiguration.defaultName(), pools: [WorkerInfo.Pool] = WorkerConfiguration.defaultPools) {
+        self.name = name
+        self.pools = pools
+    }
+
+    /// `imports` × 1 and `default` × 2.
+    public static let defaultPools = [
+        WorkerInfo.Pool(queues: ["imports"], concurrency: 1), WorkerInfo.Pool(queues: ["default"], concurrency: 2),
+    ]
+
+    public static func defaultName() -> String {
+        nodeName(hostname: ProcessInfo.processInfo.hostName)
+    }
+
+    /// `importer@<hostname>:<pid>`; a `--hostname` that already has an `@` is used as given.
+    public static func nodeName(hostname: String) -> String {
+        hostname.contains("@") ? hostname : "importer@\(hostname):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Workers whose heartbeat is older than this are considered gone.
+    public static func staleAfter(heartbeatInterval: TimeInterval) -> TimeInterval {
+        max(10, heartbeatInterval * 5)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Server
+import TaskQueue
+
+/// Options every command shares; they override `config.json` and `IMPORTER_*` variables.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data directory (databases and uploads). Default ./data")
+    var dataDir: String?
+
+    @Option(name: .customLong("config"), help: "Configuration file (default: ./config.json if present).")
+    var configFile: String?
+
+    @Option(help: "Slots of the pool serving 'default' (with --queues: of the one pool).")
+    var concurrency: Int?
+
+    @Option(help: "Worker node name: importer@<hostname>:<pid>.")
+    var hostname: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    /// Loads the configuration (file, environment, these flags) and sets up logging.
+    func loadConfig() throws -> AppConfig {
+        var flags: [String: JSONValue] = [:]
+        if let dataDir { flags["data_dir"] = .string(dataDir) }
+        if let concurrency { flags["concurrency"] = .int(Int64(concurrency)) }
+        if let logLevel { flags["log_level"] = .string(logLevel) }
+        let config = try ConfigLoader.load(file: configFile, environment: ProcessInfo.processInfo.environment, flags: flags)
+        LineLogHandler.bootstrap(level: config.logLevel, format: config.logFormat)
+        return config
+    }
+
+    func open() throws -> (AppConfig, AppContext) {
+        let config = try loadConfig()
+        return (config, try AppContext.open(config: config))
+    }
+}
+
+/// Pretty JSON on standard output, keys sorted so output is stable.
+func printJSON(_ value: JSONValue) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data("null".utf8)
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// One line on standard error and a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

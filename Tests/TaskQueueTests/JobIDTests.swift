@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+@testable import TaskQueue
+
+@Suite struct JobIDTests {
+    @Test func idsAreVersion7AndIncreasing() {
+        let ids = (0..<5000).map { _ in JobID.make() }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(20) {
+            let chars = Array(id)
+            #expect(chars[14] == "7")
+            #expect("89ab".contains(chars[19]))
+            #expect(JobID.isValid(id))
+        }
+    }
+
+    @Test func timestampPrefixFollowsTheClock() {
+        let early = JobID.make(at: Date(timeIntervalSince1970: 1_000_000_000))
+        let late = JobID.make(at: Date(timeIntervalSince1970: 2_000_000_000))
+        #expect(early.prefix(13) < late.prefix(13))
+    }
+}

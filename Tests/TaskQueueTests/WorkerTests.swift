@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import TaskQueue
+
+/// The worker against the in-memory store with a manual clock: retries, cancellation and
+/// shutdown without files.
+@Suite struct WorkerTests {
+    struct Harness {
+        let clock = ManualClock()
+        let store: MemoryQueueStore
+        let client: QueueClient
+        let worker: Worker
+
+        init(visibilityTimeout: TimeInterval = 30, grace: TimeInterval = 5, retry: RetryOptions = RetryOptions(), extra: [TaskDefinition] = []) {
+            var policy = StorePolicy()
+            policy.visibilityTimeout = visibilityTimeout
+            store = MemoryQueueStore(policy: policy, clock: clock)
+            var registry = TaskRegistry()
+            TestTasks.register(into: &registry)
+            for task in extra { registry.register(task) }
+            client = QueueClient(store: store, registry: registry, clock: clock)
+            var configuration = WorkerConfiguration(name: "test@host:1", pools: [.init(queues: ["default"], concurrency: 2)])
+            configuration.shutdownGrace = grace
+            configuration.defaultRetry = retry
+            configuration.pollInterval = 0.05
+            worker = Worker(configuration: configuration, client: client, logger: Logger(label: "test"))
+        }
+
+        func state(_ id: String) async throws -> JobRecord? {
+            guard case .found(let record) = try await store.job(id: id) else { return nil }
+            return record
+        }
+
+        /// Runs the worker while `body` runs, then shuts it down warm and waits for it.
+        func running(_ body: () async throws -> Void) async throws {
+            let task = Task { try await worker.run() }
+            try await body()
+            worker.beginWarmShutdown()
+            try await task.value
+        }
+    }
+
+    @Test func failTwiceThenSucceedOnTheThirdRun() async throws {
+        let harness = Harness(retry: RetryOptions(maxRetries: 3, delay: 0, jitter: false))
+        try await harness.running {
+            let id = try await harness.client.submit(TaskSubmission(name: TestTasks.fail, args: [2])).id
+            #expect(try await eventually { try await harness.state(id)?.state == .success })
+            let record = try #require(try await harness.state(id))
+            #expect(record.retries == 2)
+            #expect(record.result == ["runs": 3])
+            #expect(record.attempts.map(\.outcome) == [.retry, .retry, .success])
+        }
+    }
+
+    @Test func retriesStopAtMaxRetries() async throws {
+        let harness = Harness(retry: RetryOptions(maxRetries: 1, delay: 0, jitter: false))
+        try await harness.running {
+            let id = try await harness.client.submit(TaskSubmission(name: TestTasks.fail, args: [5])).id
+            #expect(try await eventually { try await harness.state(id)?.state == .failure })
+            let record = try #require(try await harness.state(id))
+            #expect(record.attempts.count == 2)
+            #expect(record.error?.type == "RetryableError")
+        }
+    }
+
+    @Test func retryWaitsForItsDelayOnTheInjectedClock() async throws {
+        let harness = Harness(retry: RetryOptions(maxRetries: 3, delay: 10, jitter: false))
+        try await harness.running {
+            let start = harness.clock.now()
+            let id = try await harness.client.submit(TaskSubmission(name: TestTasks.fail, args: [1])).id
+            #expect(try await eventually { try await harness.state(id)?.state == .retry })
+            #expect(try await harness.state(id)?.runAt == start.addingTimeInterval(10))
+            // Not due yet: it stays waiting however long real time passes.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await harness.state(id)?.state == .retry)
+            harness.clock.advance(by: 10)
+            #expect(try await eventually { try await harness.state(id)?.state == .success })
+        }
+    }
+
+    @Test func nonRetryableErrorsFailAtOnce() async throws {
+        struct Broken: Error {}
+        let harness = Harness(extra: [TaskDefinition(name: "broken") { _ in throw Broken() }])
+        try await harness.running {
+            let id = try await harness.client.submit(TaskSubmission(name: "broken")).id
+            #expect(try await eventually { try await harness.state(id)?.state == .failure })
+            #expect(try await harness.state(id)?.error?.type == "Broken")
+            #expect(try await harness.state(id)?.attempts.count == 1)
+        }
+    }
+
+    @Test func autoretryForListedErrorTypes() async throws {
+        struct Flaky: Error {}
+        let runs = Mutex(0)
+        let task = TaskDefinition(name: "flaky", retry: RetryOptions(maxRetries: 2, delay: 0, jitter: false, autoretryFor: [Flaky.self])) { _ in
+            let run = runs.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            if run < 3 { throw Flaky() }
+            return "ok"
+        }
+        let harness = Harness(extra: [task])
+        try await harness.running {
+            let id = try await harness.client.submit(TaskSubmission(name: "flaky")).id
+            #expect(try await eventually { try await harness.state(id)?.state == .success })
+            #expect(runs.withLock { $0 } == 3)
+        }
+    }
+
+    @Test func progressIsVisibleWhileRunning() async throws {
+        let gate = Mutex(false)
+        let task = TaskDefinition(name: "progress") { context in
+            try context.progress(["percent": 42])
+            while !gate.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
+            return "done"
+        }
+        let harness = Harness(extra: [task])
+        try await harness.running {
+            let id = try await harness.client.submit(TaskSubmission(name: "progress")).id
+            #expect(try await eventually { try await harness.state(id)?.state == .progress })
+            #expect(try await harness.state(id)?.meta == ["percent": 42])
+            gate.withLock { $0 = true }
+            #expect(try await eventually { try await harness.state(id)?.state == .success })
+        }
+    }
+
+    @Test func revokedRunningJobIsCancelledAndEndsRevoked() async throws {
+        let harness = Harness(visibilityTimeout: 0.3)
+        try await harness.running {
+            let id = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [30])).id
+            #expect(try await eventually { try await harness.state(id)?.state == .started })
+            #expect(try await harness.store.revoke(id: id) == .started)
+            #expect(try await eventually { try await harness.state(id)?.state == .revoked })
+            #expect(try await harness.state(id)?.attempts.map(\.outcome) == [.revoked])
+        }
+    }
+
+    @Test func warmShutdownLetsRunningJobsFinish() async throws {
+        let harness = Harness(grace: 5)
+        let task = Task { try await harness.worker.run() }
+        let id = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [0.3])).id
+        #expect(try await eventually { try await harness.state(id)?.state == .started })
+        harness.worker.beginWarmShutdown()
+        try await task.value
+        #expect(try await harness.state(id)?.state == .success)
+        #expect(try await harness.store.workers(seenWithin: 100).isEmpty)
+    }
+
+    @Test func graceExpiryReleasesTheLeaseWithoutCountingALoss() async throws {
+        let harness = Harness(grace: 0.2)
+        let task = Task { try await harness.worker.run() }
+        let id = try await harness.client.submit(TaskSubmission(name: TestTasks.spin, args: [2])).id
+        #expect(try await eventually { try await harness.state(id)?.state == .started })
+        harness.worker.beginWarmShutdown()
+        try await task.value
+        let record = try #require(try await harness.state(id))
+        #expect(record.state == .pending)
+        #expect(record.lostDeliveries == 0)
+        #expect(record.attempts.map(\.outcome) == [.released])
+    }
+
+    @Test func coldShutdownReleasesAtOnce() async throws {
+        let harness = Harness(grace: 60)
+        let task = Task { try await harness.worker.run() }
+        let id = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [60])).id
+        #expect(try await eventually { try await harness.state(id)?.state == .started })
+        let started = Date()
+        task.cancel()
+        _ = try? await task.value
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(try await harness.state(id)?.state == .pending)
+    }
+
+    @Test func unknownTasksAreRefusedAtSubmit() async throws {
+        let harness = Harness()
+        await #expect(throws: QueueError.unknownTask("nope")) {
+            try await harness.client.submit(TaskSubmission(name: "nope"))
+        }
+    }
+
+    @Test func routingPrefersExplicitQueueThenRoutesThenTheTaskDefault() {
+        var registry = TaskRegistry()
+        registry.register(TaskDefinition(name: "a", queue: "own") { _ in nil })
+        registry.register(TaskDefinition(name: "b") { _ in nil })
+        let client = QueueClient(store: MemoryQueueStore(), registry: registry, routes: ["b": "routed"])
+        #expect(client.queue(for: "a") == "own")
+        #expect(client.queue(for: "b") == "routed")
+        #expect(client.queue(for: "unknown") == "default")
+    }
+
+    @Test func retryDelayBackoffAndJitter() {
+        let plain = RetryOptions(delay: 10, backoff: false, jitter: false)
+        #expect(plain.delay(afterRetries: 3) == 10)
+        let backoff = RetryOptions(delay: 10, backoff: true, backoffMax: 60, jitter: false)
+        #expect([0, 1, 2, 3].map { backoff.delay(afterRetries: $0) } == [10, 20, 40, 60])
+        let jittered = RetryOptions(delay: 10, backoff: true, jitter: true)
+        #expect(jittered.delay(afterRetries: 1) { range in range.upperBound } == 20)
+        #expect(jittered.delay(afterRetries: 1) { range in range.lowerBound } == 0)
+        #expect(RetryOptions().isRetryable(RetryableError("x")))
+        #expect(!RetryOptions().isRetryable(CancellationError()))
+    }
+}
