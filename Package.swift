@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "TaskQueue"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TaskQueue", "importer"]
+            dependencies: ["TaskQueue", "importer", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

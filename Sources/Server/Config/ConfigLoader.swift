@@ -3,7 +3,8 @@ import TaskQueue
 
 /// Loads `AppConfig` as DESIGN.md §8 says: `config.json` in the working directory if present
 /// (or the `--config` file), then `IMPORTER_<UPPER_SNAKE_KEY>` variables (nested values as
-/// JSON), then command-line flags. Unknown keys and invalid values are errors naming the key.
+/// JSON), then command-line flags. Unknown keys and invalid values are errors naming the key;
+/// file keys starting with `//` are comments.
 public enum ConfigLoader {
     /// Where a value came from, for error messages.
     private enum Source {
@@ -19,6 +20,8 @@ public enum ConfigLoader {
     }
 
     public static let environmentPrefix = "IMPORTER_"
+    /// Keys starting with `//` in a configuration file are comments (JSON has none).
+    public static let commentPrefix = "//"
 
     /// - Parameters:
     ///   - file: the `--config` path; nil looks for `config.json` in `directory`.
@@ -29,7 +32,7 @@ public enum ConfigLoader {
     ) throws(ConfigError) -> AppConfig {
         var config = AppConfig()
         if let (path, object) = try readFile(file, directory: directory) {
-            for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) where !key.hasPrefix(commentPrefix) {
                 try apply(key: key, value: value, to: &config, source: .file(path))
             }
         }

@@ -20,7 +20,7 @@ final class BodyThread: Sendable {
         thread.start()
     }
 
-    /// Hands `work` to the thread. The thread must be idle.
+    /// Hands `work` to the thread; it runs after the current body, if any.
     func run(_ work: @escaping @Sendable () -> Void) {
         condition.lock()
         precondition(state.work == nil, "a body thread runs one body at a time")
@@ -45,12 +45,12 @@ final class BodyThread: Sendable {
                 condition.unlock()
                 return
             }
+            // Take the work before running it: the body's last act wakes the slot, which may
+            // hand over the next body before this thread gets here again.
             let work = state.work!
-            condition.unlock()
-            work()
-            condition.lock()
             state.work = nil
             condition.unlock()
+            work()
         }
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import TaskQueue
+
+/// The command line: one clear line and a non-zero exit for every mistake.
+@Suite(.serialized) struct CLITests {
+    @Test func callWaitPrintsTheResultOrTheError() async throws {
+        let sandbox = try Sandbox()
+        let environment = ["IMPORTER_ENABLE_TEST_TASKS": "true", "IMPORTER_MAX_RETRIES": "0"]
+        let worker = try ImporterProcess(["worker"], dataDir: sandbox.dataDir, environment: environment)
+        defer { worker.signal(SIGKILL) }
+        #expect(await worker.waitForLog("worker_ready"))
+
+        let ok = try await ImporterProcess.run(
+            ["call", "app.tasks.product_tasks.test_task", "--wait"], dataDir: sandbox.dataDir, environment: environment)
+        #expect(ok.status == 0)
+        let result = try JSONValue(parsing: ok.output)
+        #expect(result["message"] == "Worker is functioning correctly!")
+
+        let failed = try await ImporterProcess.run(
+            ["call", "importer.testing.fail", "--args", "[1]", "--wait"], dataDir: sandbox.dataDir,
+            environment: environment)
+        #expect(failed.status != 0)
+        #expect(failed.log.contains("RetryableError"))
+        #expect(failed.log.split(separator: "\n").count == 1)
+
+        // Stats come from the heartbeat, written every 2 s at most.
+        let counted = try await eventually(timeout: 10) {
+            let stats = try await ImporterProcess.run(["inspect", "stats"], dataDir: sandbox.dataDir, environment: environment)
+            let workerStats = try JSONValue(parsing: stats.output).objectValue?.values.first
+            return stats.status == 0 && workerStats?["total"]?["app.tasks.product_tasks.test_task"] == 1
+        }
+        #expect(counted)
+        let ping = try await ImporterProcess.run(["inspect", "ping"], dataDir: sandbox.dataDir)
+        #expect(ping.status == 0)
+    }
+
+    @Test(arguments: [
+        ["call", "no.such.task"],
+        ["call", "app.tasks.product_tasks.test_task", "--args", "{"],
+        ["inspect", "bogus"],
+        ["worker", "--no-such-flag"],
+        ["inspect", "ping"],
+    ])
+    func mistakesAreOneLineAndNonZero(arguments: [String]) async throws {
+        let sandbox = try Sandbox()
+        let run = try await ImporterProcess.run(arguments, dataDir: sandbox.dataDir)
+        #expect(run.status != 0)
+        #expect(run.log.split(separator: "\n").count == 1, "\(run.log)")
+        #expect(run.log.hasPrefix("importer: "))
+    }
+
+    @Test func badConfigurationNamesTheKey() async throws {
+        let sandbox = try Sandbox()
+        let run = try await ImporterProcess.run(
+            ["worker"], dataDir: sandbox.dataDir, environment: ["IMPORTER_MAX_DELIVERIES": "zero"])
+        #expect(run.status != 0)
+        #expect(run.log.contains("IMPORTER_MAX_DELIVERIES"))
+        try "{\"visibility_timeout\": -3}".write(toFile: sandbox.root + "/config.json", atomically: true, encoding: .utf8)
+        let fromFile = try await ImporterProcess.run(["migrate"], dataDir: sandbox.dataDir)
+        #expect(fromFile.status != 0)
+        #expect(fromFile.log.contains("visibility_timeout"))
+    }
+
+    @Test func unreadableDatabaseIsAClearError() async throws {
+        let sandbox = try Sandbox()
+        try "this is not a database".write(toFile: sandbox.dataDir + "/queue.sqlite", atomically: true, encoding: .utf8)
+        let run = try await ImporterProcess.run(["inspect", "stats"], dataDir: sandbox.dataDir)
+        #expect(run.status != 0)
+        #expect(run.log.split(separator: "\n").count == 1, "\(run.log)")
+        #expect(run.log.contains("queue.sqlite"))
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// The real `importer` binary, started on a temporary data directory and always stopped by
+/// its pid.
+final class ImporterProcess {
+    let process = Process()
+    let logPath: String
+    let outputPath: String
+
+    /// The binary SwiftPM built next to the test bundle.
+    static let binary: URL = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug"),
+        ]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("importer")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                FileManager.default.isExecutableFile(atPath: url.path)
+            {
+                return url
+            }
+        }
+        fatalError("the importer binary was not found next to the tests (looked in \(candidates.map(\.path)))")
+    }()
+
+    init(_ arguments: [String], dataDir: String, environment: [String: String] = [:]) throws {
+        let id = UUID().uuidString.prefix(8)
+        logPath = dataDir + "/../\(arguments.first ?? "cmd")-\(id).log"
+        outputPath = dataDir + "/../\(arguments.first ?? "cmd")-\(id).out"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.executableURL = Self.binary
+        process.arguments = arguments + ["--data-dir", dataDir]
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        process.currentDirectoryURL = URL(fileURLWithPath: dataDir).deletingLastPathComponent()
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    func waitForLog(_ text: String, timeout: TimeInterval = 20) async -> Bool {
+        await eventually(timeout: timeout) { self.log.contains(text) }
+    }
+
+    func signal(_ number: Int32) {
+        if process.isRunning { kill(pid, number) }
+    }
+
+    /// Waits for the process to end; returns its exit status, or nil if it is still running.
+    func waitForExit(timeout: TimeInterval = 20) async -> Int32? {
+        guard await eventually(timeout: timeout, { !self.process.isRunning }) else { return nil }
+        return process.terminationStatus
+    }
+
+    /// Runs a short command to completion.
+    static func run(_ arguments: [String], dataDir: String, environment: [String: String] = [:]) async throws
+        -> (status: Int32, output: String, log: String)
+    {
+        let command = try ImporterProcess(arguments, dataDir: dataDir, environment: environment)
+        defer { command.signal(SIGKILL) }
+        let status = await command.waitForExit(timeout: 60) ?? -1
+        return (status, command.output, command.log)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+func eventually(timeout: TimeInterval, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// A fresh temporary directory holding a data directory and the processes' logs.
+final class Sandbox {
+    let root: String
+    var dataDir: String { root + "/data" }
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}

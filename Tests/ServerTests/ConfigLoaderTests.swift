@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import Server
+@testable import TaskQueue
+
+@Suite struct ConfigLoaderTests {
+    private func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func defaultsWithNoFileNoEnvironment() throws {
+        let directory = try temporaryDirectory()
+        let config = try ConfigLoader.load(file: nil, environment: ["HOME": "/root"], directory: directory)
+        #expect(config == AppConfig())
+        #expect(config.dataDir == "./data")
+        #expect(config.visibilityTimeout == 30)
+        #expect(config.pools() == WorkerConfiguration.defaultPools)
+    }
+
+    @Test func fileThenEnvironmentThenFlags() throws {
+        // Given config.json in the working directory
+        let directory = try temporaryDirectory()
+        try #"{"visibility_timeout": 10, "max_retries": 1, "data_dir": "/from/file", "task_routes": {"x": "q"}}"#
+            .write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        // When the environment and flags override parts of it
+        let config = try ConfigLoader.load(
+            file: nil,
+            environment: ["IMPORTER_VISIBILITY_TIMEOUT": "20", "IMPORTER_DATA_DIR": "/from/env",
+                          "IMPORTER_WORKER_POOLS": #"[{"queues": ["a", "b"], "concurrency": 3}]"#],
+            flags: ["data_dir": "/from/flag"], directory: directory)
+        // Then the last source wins, key by key
+        #expect(config.visibilityTimeout == 20)
+        #expect(config.maxRetries == 1)
+        #expect(config.dataDir == "/from/flag")
+        #expect(config.taskRoutes == ["x": "q"])
+        #expect(config.workerPools == [WorkerInfo.Pool(queues: ["a", "b"], concurrency: 3)])
+    }
+
+    @Test func explicitConfigFileMustExist() throws {
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.load(file: "/nonexistent/config.json", environment: [:])
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"bogus": 1}"#, "bogus"),
+        (#"{"visibility_timeout": -1}"#, "visibility_timeout"),
+        (#"{"visibility_timeout": "x"}"#, "visibility_timeout"),
+        (#"{"synchronous": "sometimes"}"#, "synchronous"),
+        (#"{"worker_pools": [{"queues": [], "concurrency": 1}]}"#, "worker_pools"),
+        (#"{"worker_pools": [{"queues": ["a"], "concurrency": 0}]}"#, "worker_pools"),
+        (#"{"max_deliveries": 1.5}"#, "max_deliveries"),
+        (#"{"enable_test_tasks": "yes"}"#, "enable_test_tasks"),
+        (#"{"log_format": "xml"}"#, "log_format"),
+    ])
+    func badFileValuesNameTheKey(json: String, key: String) throws {
+        let directory = try temporaryDirectory()
+        try json.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(file: nil, environment: [:], directory: directory) }
+        do {
+            _ = try ConfigLoader.load(file: nil, environment: [:], directory: directory)
+        } catch {
+            #expect(error.key == key)
+            #expect(error.description.contains(key))
+        }
+    }
+
+    @Test func unknownOrBadEnvironmentVariablesNameTheVariable() throws {
+        let directory = try temporaryDirectory()
+        for (variable, value) in [("IMPORTER_NOPE", "1"), ("IMPORTER_POLL_INTERVAL", "soon")] {
+            do {
+                _ = try ConfigLoader.load(file: nil, environment: [variable: value], directory: directory)
+                Issue.record("\(variable) accepted")
+            } catch {
+                #expect(error.key == variable)
+            }
+        }
+    }
+
+    @Test func notJSONIsAClearError() throws {
+        let directory = try temporaryDirectory()
+        try "{not json".write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(file: nil, environment: [:], directory: directory) }
+    }
+
+    @Test func concurrencyResizesTheDefaultPoolOrRunsOnePoolWithQueues() throws {
+        var config = AppConfig()
+        config.concurrency = 5
+        #expect(config.pools() == [.init(queues: ["imports"], concurrency: 1), .init(queues: ["default"], concurrency: 5)])
+        #expect(config.pools(queues: ["a", "b"]) == [.init(queues: ["a", "b"], concurrency: 5)])
+    }
+
+    @Test func exampleFileListsEveryKeyWithItsDefault() throws {
+        // config.example.json at the top level documents every key: loading it gives the defaults.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let path = root.appendingPathComponent("config.example.json").path
+        let config = try ConfigLoader.load(file: path, environment: [:])
+        var expected = AppConfig()
+        expected.concurrency = 2
+        #expect(config == expected)
+        let keys = try #require(try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: path))).objectValue?.keys)
+        #expect(keys.filter { !$0.hasPrefix("//") }.sorted() == ConfigLoader.knownKeys)
+        // Every key has its meaning next to it.
+        #expect(keys.filter { $0.hasPrefix("// ") }.map { String($0.dropFirst(3)) }.sorted() == ConfigLoader.knownKeys)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import Server
+@testable import TaskQueue
+
+@Suite struct InspectorTests {
+    @Test func viewsReadLiveWorkersAndJobs() async throws {
+        // Given one live worker running a job, one stale worker, and a delayed job
+        let clock = ManualClock()
+        let store = MemoryQueueStore(clock: clock)
+        var registry = TaskRegistry()
+        TestTasks.register(into: &registry)
+        let now = clock.now()
+        try await store.heartbeat(
+            WorkerInfo(
+                name: "importer@a:1", pid: 1, host: "a", startedAt: now.addingTimeInterval(-60), lastSeen: now,
+                pools: [.init(queues: ["default"], concurrency: 2)], registered: registry.names, processed: ["x": 3]))
+        try await store.heartbeat(
+            WorkerInfo(
+                name: "importer@b:2", pid: 2, host: "b", startedAt: now, lastSeen: now.addingTimeInterval(-60), pools: [],
+                registered: []))
+        let running = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [5])).id
+        _ = try await store.claim(queues: ["default"], worker: "importer@a:1")
+        let delayed = try await store.enqueue(NewJob(name: TestTasks.noop, runAt: now.addingTimeInterval(30))).id
+        let inspector = Inspector(store: store, registry: registry, brokerPath: "/d/queue.sqlite", clock: clock)
+
+        // Then each view shows what Celery's would
+        let active = try await inspector.view(.active)
+        let entry = try #require(active["importer@a:1"]?.arrayValue?.first)
+        #expect(entry["id"] == .string(running))
+        #expect(entry["worker_pid"] == 1)
+        #expect(entry["time_start"] == .double(now.timeIntervalSince1970))
+        #expect(active["importer@b:2"] == nil)
+        #expect(try await inspector.view(.reserved) == ["importer@a:1": []])
+        #expect(try await inspector.view(.scheduled).arrayValue?.map { $0["id"] } == [.string(delayed)])
+        #expect(try await inspector.view(.registered)["importer@a:1"]?.arrayValue?.count == registry.names.count)
+        let stats = try #require(try await inspector.view(.stats)["importer@a:1"])
+        #expect(stats["uptime"] == 60)
+        #expect(stats["prefetch_count"] == 1)
+        #expect(stats["total"] == ["x": 3])
+        #expect(stats["pools"] == [["queues": ["default"], "concurrency": 2]])
+        #expect(stats["broker"] == ["transport": "sqlite", "path": "/d/queue.sqlite"])
+        #expect(try await inspector.view(.ping)["importer@a:1"]?["ok"] == "pong")
+    }
+
+    @Test func registeredFallsBackToThisConfigurationWithNoLiveWorker() async throws {
+        var registry = TaskRegistry()
+        TestTasks.register(into: &registry)
+        let inspector = Inspector(store: MemoryQueueStore(), registry: registry, brokerPath: "x")
+        #expect(try await inspector.view(.registered)["local"]?.arrayValue?.count == 4)
+        #expect(try await inspector.view(.ping) == [:])
+    }
+
+    @Test func testTasksAreRegisteredOnlyWhenEnabled() {
+        var config = AppConfig()
+        #expect(AppContext.registry(config).names == ["app.tasks.product_tasks.test_task"])
+        config.enableTestTasks = true
+        #expect(AppContext.registry(config).names.contains(TestTasks.spin))
+    }
+}
