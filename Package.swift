@@ -51,7 +51,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "TaskQueueTests", dependencies: ["TaskQueue"]),
+        .testTarget(
+            name: "TaskQueueTests", dependencies: ["TaskQueue", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TaskQueue"]),
         .testTarget(

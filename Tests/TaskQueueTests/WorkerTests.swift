@@ -14,7 +14,10 @@ import Testing
         let client: QueueClient
         let worker: Worker
 
-        init(visibilityTimeout: TimeInterval = 30, grace: TimeInterval = 5, retry: RetryOptions = RetryOptions(), extra: [TaskDefinition] = []) {
+        init(
+            visibilityTimeout: TimeInterval = 30, grace: TimeInterval = 5, retry: RetryOptions = RetryOptions(),
+            concurrency: Int = 2, maxRunaways: Int = 4, extra: [TaskDefinition] = []
+        ) {
             var policy = StorePolicy()
             policy.visibilityTimeout = visibilityTimeout
             store = MemoryQueueStore(policy: policy, clock: clock)
@@ -22,8 +25,9 @@ import Testing
             TestTasks.register(into: &registry)
             for task in extra { registry.register(task) }
             client = QueueClient(store: store, registry: registry, clock: clock)
-            var configuration = WorkerConfiguration(name: "test@host:1", pools: [.init(queues: ["default"], concurrency: 2)])
+            var configuration = WorkerConfiguration(name: "test@host:1", pools: [.init(queues: ["default"], concurrency: concurrency)])
             configuration.shutdownGrace = grace
+            configuration.maxRunawayTasks = maxRunaways
             configuration.defaultRetry = retry
             configuration.pollInterval = 0.05
             worker = Worker(configuration: configuration, client: client, logger: Logger(label: "test"))

@@ -38,6 +38,9 @@ public struct AppContext: Sendable {
         configuration.shutdownGrace = config.shutdownGrace
         configuration.defaultRetry = config.retryOptions
         configuration.heartbeatInterval = min(2, config.visibilityTimeout / 3)
+        configuration.softTimeLimit = config.softTimeLimit
+        configuration.timeLimit = config.timeLimit
+        configuration.maxRunawayTasks = config.maxRunawayTasks
         return Worker(configuration: configuration, client: client, logger: logger)
     }
 

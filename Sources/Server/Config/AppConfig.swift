@@ -25,6 +25,9 @@ public struct AppConfig: Sendable, Equatable {
     public var resultExpires: TimeInterval = 3600
     public var failureRetention: TimeInterval = 604_800
     public var shutdownGrace: TimeInterval = 30
+    public var softTimeLimit: TimeInterval = 3300
+    public var timeLimit: TimeInterval = 3600
+    public var maxRunawayTasks = 4
     public var maxPayloadBytes = 1 << 20
     public var enableTestTasks = false
 

@@ -116,6 +116,9 @@ public enum ConfigLoader {
         "result_expires": { config, value throws(Invalid) in config.resultExpires = try seconds(value) },
         "failure_retention": { config, value throws(Invalid) in config.failureRetention = try seconds(value) },
         "shutdown_grace": { config, value throws(Invalid) in config.shutdownGrace = try seconds(value, allowZero: true) },
+        "soft_time_limit": { config, value throws(Invalid) in config.softTimeLimit = try seconds(value) },
+        "time_limit": { config, value throws(Invalid) in config.timeLimit = try seconds(value) },
+        "max_runaway_tasks": { config, value throws(Invalid) in config.maxRunawayTasks = try integer(value, in: 0...1000) },
         "max_payload_bytes": { config, value throws(Invalid) in
             config.maxPayloadBytes = try integer(value, in: 64...(1 << 30))
         },

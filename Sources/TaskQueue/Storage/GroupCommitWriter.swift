@@ -23,6 +23,8 @@ final class GroupCommitWriter: Sendable {
     /// Largest number of writes in one transaction; at a few tens of µs each this keeps a
     /// transaction well under the ~20 ms bound.
     static let maxBatch = 256
+    /// Writes stop joining a transaction after this long (DESIGN.md: none over ~20 ms).
+    static let maxTransactionTime = Duration.milliseconds(10)
 
     private let pool: DatabasePool
     private let state = Mutex(State())
@@ -89,11 +91,18 @@ final class GroupCommitWriter: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            var done = 0
             let committed: Result<Void, any Error>
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
-                        for pending in batch { pending.run(db) }
+                        let start = ContinuousClock.now
+                        for pending in batch {
+                            pending.run(db)
+                            done += 1
+                            // Keep every write transaction short: the rest waits for the next one.
+                            if ContinuousClock.now - start > Self.maxTransactionTime { break }
+                        }
                         return .commit
                     }
                 }
@@ -101,7 +110,13 @@ final class GroupCommitWriter: Sendable {
             } catch {
                 committed = .failure(error)
             }
-            for pending in batch { pending.commit(committed) }
+            if case .success = committed, done < batch.count {
+                let rest = batch[done...]
+                state.withLock { $0.pending.insert(contentsOf: rest, at: 0) }
+            } else {
+                done = batch.count  // a failed transaction fails every write of the batch
+            }
+            for pending in batch.prefix(done) { pending.commit(committed) }
         }
     }
 }

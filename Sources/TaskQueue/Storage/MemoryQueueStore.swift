@@ -212,6 +212,10 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
+    public func revokeRequested(among ids: [String]) async throws -> Set<String> {
+        storage.withLock { storage in Set(ids.filter { storage.jobs[$0]?.revokeRequested == true }) }
+    }
+
     public func job(id: String) async throws -> JobLookup {
         let now = clock.now()
         return storage.withLock { storage in

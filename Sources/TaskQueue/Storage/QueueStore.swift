@@ -61,6 +61,9 @@ public protocol QueueStore: Sendable {
     /// Deletes waiting jobs (`PENDING` incl. delayed, and `RETRY`) of one queue or all.
     func purge(queue: String?) async throws -> Int
 
+    /// Which of `ids` have a revoke request (read by workers about their running jobs).
+    func revokeRequested(among ids: [String]) async throws -> Set<String>
+
     func job(id: String) async throws -> JobLookup
     /// Newest first.
     func jobs(_ filter: JobFilter) async throws -> [JobRecord]

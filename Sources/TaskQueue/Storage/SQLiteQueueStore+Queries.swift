@@ -71,6 +71,17 @@ extension SQLiteQueueStore {
         }
     }
 
+    public func revokeRequested(among ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return Set(
+                try String.fetchAll(
+                    db, sql: "SELECT id FROM jobs WHERE revoke_requested = 1 AND id IN (\(marks))",
+                    arguments: StatementArguments(ids)))
+        }
+    }
+
     public func jobs(_ filter: JobFilter) async throws -> [JobRecord] {
         try await pool.read { db in
             var conditions: [String] = []

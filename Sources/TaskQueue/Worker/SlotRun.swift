@@ -1,10 +1,12 @@
+import Foundation
 import Synchronization
 
 /// How one delivery on a slot ended: the body returned or threw, or the slot gave up waiting
-/// for it (shutdown).
+/// for it (shutdown, or the hard time limit).
 enum RunEnding: Sendable {
     case body(Result<JSONValue, any Error>)
     case abandoned
+    case timeLimit(TimeInterval)
 }
 
 /// The rendezvous between a running body, its lease keeper and shutdown: whichever ends the
@@ -23,14 +25,17 @@ final class SlotRun: Sendable {
         self.context = context
     }
 
-    func finish(_ ending: RunEnding) {
-        let waiter = state.withLock { state -> CheckedContinuation<RunEnding, Never>? in
-            guard state.ending == nil else { return nil }
+    /// Ends the run unless something else ended it first; returns whether this call decided.
+    @discardableResult
+    func finish(_ ending: RunEnding) -> Bool {
+        let (decided, waiter) = state.withLock { state -> (Bool, CheckedContinuation<RunEnding, Never>?) in
+            guard state.ending == nil else { return (false, nil) }
             state.ending = ending
             defer { state.waiter = nil }
-            return state.waiter
+            return (true, state.waiter)
         }
         waiter?.resume(returning: ending)
+        return decided
     }
 
     func ending() async -> RunEnding {

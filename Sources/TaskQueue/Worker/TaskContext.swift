@@ -15,7 +15,14 @@ public final class TaskContext: Sendable {
     public let retries: Int
     let lease: Lease
     private let store: any QueueStore
-    private let cancellation: Mutex<CancellationReason?> = Mutex(nil)
+    private struct Cancellation {
+        var reasons: Set<CancellationReason> = []
+        var softLimit: TimeInterval = 0
+        var softLimitThrown = false
+        var interruptHandlers: [@Sendable () -> Void] = []
+    }
+
+    private let cancellation = Mutex(Cancellation())
 
     init(job: ClaimedJob, store: any QueueStore) {
         self.id = job.id
@@ -28,19 +35,53 @@ public final class TaskContext: Sendable {
         self.store = store
     }
 
-    /// Why the body has been asked to stop, if it has.
-    public var cancellationReason: CancellationReason? { cancellation.withLock { $0 } }
-    public var isCancelled: Bool { cancellationReason != nil }
-
-    /// Throws `TaskCancelled` if the body has been asked to stop.
-    public func checkCancellation() throws {
-        if let reason = cancellationReason { throw TaskCancelled(reason: reason) }
+    /// Why the body has been asked to stop, if it has (the weightiest reason when there are several).
+    public var cancellationReason: CancellationReason? {
+        let reasons = cancellation.withLock { $0.reasons }
+        let order: [CancellationReason] = [.revoked, .timeLimit, .shutdown, .leaseLost, .softTimeLimit]
+        return order.first { reasons.contains($0) }
     }
 
-    func cancel(_ reason: CancellationReason) {
-        cancellation.withLock { current in
-            if current == nil { current = reason }
+    public var isCancelled: Bool { cancellationReason != nil }
+
+    func isCancelled(for reason: CancellationReason) -> Bool {
+        cancellation.withLock { $0.reasons.contains(reason) }
+    }
+
+    /// Throws if the body has been asked to stop: `SoftTimeLimitExceeded` once when the soft
+    /// time limit passed, `TaskCancelled` for every other reason.
+    public func checkCancellation() throws {
+        let (reason, soft) = cancellation.withLock { state -> (CancellationReason?, TimeInterval?) in
+            let hard = state.reasons.subtracting([.softTimeLimit])
+            if let reason = [CancellationReason.revoked, .timeLimit, .shutdown, .leaseLost].first(where: hard.contains) {
+                return (reason, nil)
+            }
+            if state.reasons.contains(.softTimeLimit) && !state.softLimitThrown {
+                state.softLimitThrown = true
+                return (nil, state.softLimit)
+            }
+            return (nil, nil)
         }
+        if let reason { throw TaskCancelled(reason: reason) }
+        if let soft { throw SoftTimeLimitExceeded(seconds: soft) }
+    }
+
+    /// Registers work that stops a blocking call of the body, such as `DatabasePool.interrupt()`
+    /// for a long SQLite statement. It runs when the hard time limit abandons the body.
+    public func onInterrupt(_ handler: @escaping @Sendable () -> Void) {
+        cancellation.withLock { $0.interruptHandlers.append(handler) }
+    }
+
+    func cancel(_ reason: CancellationReason, softLimit: TimeInterval = 0) {
+        cancellation.withLock { state in
+            state.reasons.insert(reason)
+            if reason == .softTimeLimit { state.softLimit = softLimit }
+        }
+    }
+
+    /// Interrupts the body's registered blocking calls.
+    func interrupt() {
+        for handler in cancellation.withLock({ $0.interruptHandlers }) { handler() }
     }
 
     /// Records progress (`PROGRESS` with `meta`), committed before it returns. Throws
@@ -51,7 +92,7 @@ public final class TaskContext: Sendable {
         try Self.blocking { try await store.progress(lease, meta: meta) }
     }
 
-    /// Sleeps up to `seconds`, returning early (throwing `TaskCancelled`) when asked to stop.
+    /// Sleeps up to `seconds`, throwing as `checkCancellation()` does when asked to stop.
     public func sleep(_ seconds: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while true {

@@ -61,12 +61,21 @@ public struct TaskDefinition: Sendable {
     public var queue: String
     /// nil: the worker's configured defaults (`max_retries`, `retry_delay`, ...).
     public var retry: RetryOptions?
+    /// Seconds before the body is asked to stop with `SoftTimeLimitExceeded`; nil: the worker's default.
+    public var softTimeLimit: TimeInterval?
+    /// Seconds before the job fails with `TimeLimitExceeded` and the body is abandoned; nil: the worker's default.
+    public var timeLimit: TimeInterval?
     public let body: TaskBody
 
-    public init(name: String, queue: String = "default", retry: RetryOptions? = nil, body: @escaping TaskBody) {
+    public init(
+        name: String, queue: String = "default", retry: RetryOptions? = nil, softTimeLimit: TimeInterval? = nil,
+        timeLimit: TimeInterval? = nil, body: @escaping TaskBody
+    ) {
         self.name = name
         self.queue = queue
         self.retry = retry
+        self.softTimeLimit = softTimeLimit
+        self.timeLimit = timeLimit
         self.body = body
     }
 }
@@ -108,9 +117,18 @@ public struct TaskCancelled: Error, CustomStringConvertible, Sendable {
     public var description: String { "the task was cancelled: \(reason.rawValue)" }
 }
 
+/// Thrown (once) by `TaskContext.checkCancellation()` when the soft time limit passed. A body
+/// may catch it to clean up; then its own result or failure stands (as in Celery).
+public struct SoftTimeLimitExceeded: Error, CustomStringConvertible, Sendable {
+    public let seconds: TimeInterval
+    public var description: String { "soft time limit (\(seconds) s) exceeded" }
+}
+
 /// Why a running body is asked to stop.
 public enum CancellationReason: String, Sendable {
     case revoked
     case leaseLost = "lease lost"
     case shutdown
+    case softTimeLimit = "soft time limit"
+    case timeLimit = "time limit"
 }

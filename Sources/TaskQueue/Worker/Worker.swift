@@ -3,6 +3,19 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
+/// Why a worker stopped on its own.
+public enum WorkerError: Error, CustomStringConvertible, Sendable, Equatable {
+    case tooManyRunaways(count: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .tooManyRunaways(let count, let limit):
+            return "\(count) task bodies ignored their hard time limit and are still running (max_runaway_tasks = \(limit)); "
+                + "exiting so that a supervisor restarts the worker"
+        }
+    }
+}
+
 /// One worker per process (`importer@host:pid`): runs the configured pools of slots, keeps a
 /// heartbeat row, and shuts down warm (finish, then release) or cold (release at once).
 public final class Worker: Service, Sendable {
@@ -11,6 +24,9 @@ public final class Worker: Service, Sendable {
         var runs: [String: SlotRun] = [:]
         var processed: [String: Int] = [:]
         var failed: [String: Int] = [:]
+        /// Bodies abandoned at their hard time limit that are still running.
+        var runaways = 0
+        var fatal: WorkerError?
     }
 
     public let configuration: WorkerConfiguration
@@ -48,9 +64,10 @@ public final class Worker: Service, Sendable {
                     group.addTask { await slot.run() }
                 }
                 group.addTask { await self.heartbeatLoop() }
-                // The heartbeat loop ends with the slots: wait for every slot, then stop it.
-                var remaining = slots.count + 1
-                while remaining > 1, await group.next() != nil { remaining -= 1 }
+                group.addTask { await self.revokeLoop() }
+                // The background loops end with the slots: wait for every slot, then stop them.
+                var remaining = slots.count
+                while remaining > 0, await group.next() != nil { remaining -= 1 }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -58,6 +75,7 @@ public final class Worker: Service, Sendable {
         }
         try? await client.store.removeWorker(name: configuration.name)
         logger.info("worker_shutdown", metadata: ["worker": "\(configuration.name)"])
+        if let fatal = state.withLock({ $0.fatal }) { throw fatal }
     }
 
     /// Stop claiming; running jobs get `shutdown_grace` seconds, then are cancelled and released.
@@ -83,6 +101,34 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    /// Stops at once (running jobs released) and makes `run()` throw `error`.
+    func stop(because error: WorkerError) {
+        state.withLock { state in
+            state.stopping = true
+            if state.fatal == nil { state.fatal = error }
+        }
+        logger.critical("worker_exiting", metadata: ["reason": "\(error)"])
+        client.doorbell.ring()
+        abandonRunningJobs()
+    }
+
+    func runawayStarted() {
+        let count = state.withLock { state -> Int in
+            state.runaways += 1
+            return state.runaways
+        }
+        logger.warning("runaway_body", metadata: ["runaways": "\(count)", "max": "\(configuration.maxRunawayTasks)"])
+        if count > configuration.maxRunawayTasks {
+            stop(because: .tooManyRunaways(count: count, limit: configuration.maxRunawayTasks))
+        }
+    }
+
+    func runawayEnded() {
+        state.withLock { $0.runaways -= 1 }
+    }
+
+    var runawayCount: Int { state.withLock { $0.runaways } }
+
     func started(_ run: SlotRun, slot: String) {
         state.withLock { $0.runs[slot] = run }
     }
@@ -106,6 +152,22 @@ public final class Worker: Service, Sendable {
             host: ProcessInfo.processInfo.hostName, startedAt: startedAt, lastSeen: client.clock.now(),
             pools: configuration.pools, registered: client.registry.names, processed: processed, failed: failed,
             active: active.sorted())
+    }
+
+    /// Relays revokes of this worker's running jobs, whichever process asked, within
+    /// `revokePollInterval` (a cheap read of their flags).
+    private func revokeLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(configuration.revokePollInterval))
+            let runs = state.withLock { Array($0.runs.values) }
+            guard !runs.isEmpty else { continue }
+            do {
+                let revoked = try await client.store.revokeRequested(among: runs.map(\.context.id))
+                for run in runs where revoked.contains(run.context.id) { run.context.cancel(.revoked) }
+            } catch {
+                logger.error("revoke_check_failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func heartbeatLoop() async {

@@ -13,6 +13,15 @@ public struct WorkerConfiguration: Sendable {
     public var heartbeatInterval: TimeInterval = 2
     /// Retry policy of tasks that define none.
     public var defaultRetry = RetryOptions()
+    /// Seconds before a body is asked to stop (`SoftTimeLimitExceeded`), for tasks that set none.
+    public var softTimeLimit: TimeInterval = 3300
+    /// Seconds before a job fails with `TimeLimitExceeded` and its body is abandoned.
+    public var timeLimit: TimeInterval = 3600
+    /// Abandoned bodies still running beyond this count make the worker exit (to be restarted):
+    /// a thread cannot be killed.
+    public var maxRunawayTasks = 4
+    /// Seconds between checks of the running jobs' revoke flags (a revoke is seen within this).
+    public var revokePollInterval: TimeInterval = 0.25
 
     public init(name: String = WorkerConfiguration.defaultName(), pools: [WorkerInfo.Pool] = WorkerConfiguration.defaultPools) {
         self.name = name

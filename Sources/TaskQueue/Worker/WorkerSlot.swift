@@ -1,23 +1,25 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// One unit of concurrency: claims a job (prefetch 1), runs its body on its own thread while
-/// keeping the lease, then acks, retries, fails or releases it.
+/// keeping the lease and watching the time limits, then acks, retries, fails or releases it.
 final class WorkerSlot: Sendable {
     let label: String
     let queues: [String]
     private let worker: Worker
-    private let thread: BodyThread
+    /// Replaced when the hard time limit abandons a body that ignores cancellation.
+    private let thread: Mutex<BodyThread>
 
     init(label: String, queues: [String], worker: Worker) {
         self.label = label
         self.queues = queues
         self.worker = worker
-        self.thread = BodyThread(name: label)
+        self.thread = Mutex(BodyThread(name: label))
     }
 
     func run() async {
-        defer { thread.stop() }
+        defer { thread.withLock { $0.stop() } }
         let store = worker.client.store
         while !worker.isStopping && !Task.isCancelled {
             let generation = worker.client.doorbell.generation
@@ -48,16 +50,31 @@ final class WorkerSlot: Sendable {
         defer { worker.stopped(job.id, slot: label) }
         worker.logger.debug("task_started", metadata: ["task.id": "\(job.id)", "task.name": "\(job.name)"])
         guard let definition = worker.client.registry.task(named: job.name) else {
-            let error = TaskErrorInfo(type: "NotRegistered", message: "task '\(job.name)' is not registered in \(worker.configuration.name)")
+            let error = TaskErrorInfo(
+                type: "NotRegistered", message: "task '\(job.name)' is not registered in \(worker.configuration.name)")
             await settle(job, run: run, ending: .body(.failure(error)), retry: nil)
             return
         }
-        thread.run {
-            let result = Result { try definition.body(context) }
-            run.finish(.body(result))
+        let softLimit = definition.softTimeLimit ?? worker.configuration.softTimeLimit
+        let hardLimit = definition.timeLimit ?? worker.configuration.timeLimit
+        let worker = self.worker
+        thread.withLock { thread in
+            thread.run {
+                let result = Result { try definition.body(context) }
+                // A body that outlived its hard time limit was abandoned: it is a runaway no more.
+                if !run.finish(.body(result)), run.context.isCancelled(for: .timeLimit) { worker.runawayEnded() }
+            }
         }
         let ending = await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepLease(job, run: run) }
+            group.addTask { await Self.after(softLimit) { context.cancel(.softTimeLimit, softLimit: softLimit) } }
+            group.addTask {
+                await Self.after(hardLimit) {
+                    context.cancel(.timeLimit)
+                    context.interrupt()
+                    run.finish(.timeLimit(hardLimit))
+                }
+            }
             let ending = await withTaskCancellationHandler {
                 await run.ending()
             } onCancel: {
@@ -67,11 +84,30 @@ final class WorkerSlot: Sendable {
             group.cancelAll()
             return ending
         }
+        if case .timeLimit = ending { replaceAbandonedThread() }
         await settle(job, run: run, ending: ending, retry: definition.retry ?? worker.configuration.defaultRetry)
     }
 
+    /// Runs `action` after `seconds`, unless the task is cancelled first.
+    private static func after(_ seconds: TimeInterval, _ action: @Sendable () -> Void) async {
+        do {
+            try await Task.sleep(for: .seconds(seconds))
+            action()
+        } catch {}
+    }
+
+    /// The hard time limit abandoned a body that may never return: give the slot a new thread
+    /// at once and let the old one end whenever its body does.
+    private func replaceAbandonedThread() {
+        thread.withLock { thread in
+            thread.stop()
+            thread = BodyThread(name: label)
+        }
+        worker.runawayStarted()
+    }
+
     /// Renews the lease every `visibility_timeout / 3` while the body runs, so a long task is
-    /// never delivered twice while this process lives; relays revokes and lost leases.
+    /// never delivered twice while this process lives; a lost lease stops the body.
     private func keepLease(_ job: ClaimedJob, run: SlotRun) async {
         let store = worker.client.store
         let interval = store.policy.visibilityTimeout / 3
@@ -101,21 +137,27 @@ final class WorkerSlot: Sendable {
             worker.logger.warning("result_discarded", metadata: ["task.id": "\(job.id)", "reason": "lease lost"])
             return
         }
+        let reason = run.context.cancellationReason
         do {
             switch ending {
             case .abandoned:
                 try await store.release(lease)
                 worker.logger.info("task_released", metadata: ["task.id": "\(job.id)"])
-            case .body(let result) where run.context.cancellationReason == .revoked:
-                _ = result
+            case .timeLimit(let seconds):
+                let error = TaskErrorInfo(
+                    type: "TimeLimitExceeded", message: "the task exceeded its hard time limit of \(seconds) s and was abandoned")
+                try await store.fail(lease, error: error)
+                worker.record(job.name, failed: true)
+                worker.logger.error("task_time_limit", metadata: ["task.id": "\(job.id)", "task.name": "\(job.name)"])
+            case .body where reason == .revoked:
                 try await store.stopRevoked(lease)
                 worker.record(job.name, failed: false)
+                worker.logger.info("task_revoked", metadata: ["task.id": "\(job.id)"])
+            case .body(.failure) where reason == .shutdown:
+                try await store.release(lease)
             case .body(.success(let value)):
                 try await store.succeed(lease, result: value)
                 worker.record(job.name, failed: false)
-            case .body(.failure(let error)) where run.context.cancellationReason == .shutdown:
-                _ = error
-                try await store.release(lease)
             case .body(.failure(let error)):
                 try await fail(job, error: error, retry: retry)
             }
@@ -132,7 +174,9 @@ final class WorkerSlot: Sendable {
             try await store.retry(job.lease, error: info, at: worker.client.clock.now().addingTimeInterval(delay))
             worker.logger.info(
                 "task_retry",
-                metadata: ["task.id": "\(job.id)", "task.name": "\(job.name)", "retry.in": "\(delay)", "error": "\(info.message)"])
+                metadata: [
+                    "task.id": "\(job.id)", "task.name": "\(job.name)", "retry.in": "\(delay)", "error": "\(info.message)",
+                ])
         } else {
             try await store.fail(job.lease, error: info)
             worker.record(job.name, failed: true)
