@@ -28,6 +28,20 @@ final class GroupCommitWriter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
+    private let longest = Mutex(Duration.zero)
+    private let totals = Mutex((transactions: 0, writes: 0, busy: Duration.zero))
+
+    /// Transactions, writes and time spent in transactions so far (for benchmarks).
+    var statistics: (transactions: Int, writes: Int, busySeconds: Double) {
+        let value = totals.withLock { $0 }
+        return (value.transactions, value.writes, Double(value.busy.components.seconds) + Double(value.busy.components.attoseconds) / 1e18)
+    }
+
+    /// The longest write transaction so far, in seconds (for benchmarks).
+    var longestTransaction: Double {
+        let value = longest.withLock { $0 }
+        return Double(value.components.seconds) + Double(value.components.attoseconds) / 1e18
+    }
     private let queue = DispatchQueue(label: "importer.queue.writer", qos: .userInitiated)
 
     init(pool: DatabasePool) {
@@ -93,6 +107,7 @@ final class GroupCommitWriter: Sendable {
             if batch.isEmpty { return }
             var done = 0
             let committed: Result<Void, any Error>
+            let began = ContinuousClock.now
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
@@ -109,6 +124,13 @@ final class GroupCommitWriter: Sendable {
                 committed = .success(())
             } catch {
                 committed = .failure(error)
+            }
+            let took = ContinuousClock.now - began
+            longest.withLock { $0 = max($0, took) }
+            totals.withLock { totals in
+                totals.transactions += 1
+                totals.writes += done
+                totals.busy += took
             }
             if case .success = committed, done < batch.count {
                 let rest = batch[done...]

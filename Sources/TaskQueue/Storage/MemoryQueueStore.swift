@@ -150,6 +150,14 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
+    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) async throws
+        -> ClaimedJob?
+    {
+        try await succeed(lease, result: result)
+        guard let queues else { return nil }
+        return try await claim(queues: queues, worker: worker)
+    }
+
     public func fail(_ lease: Lease, error: TaskErrorInfo) async throws {
         try holderWrite(lease, .fail) { job, now in
             job.error = error

@@ -42,6 +42,11 @@ public protocol QueueStore: Sendable {
     /// Late ack: the body returned `result`.
     func succeed(_ lease: Lease, result: JSONValue) async throws
 
+    /// Late ack and, in the same transaction, the claim of the slot's next job from `queues`
+    /// (one commit per job instead of two). A refused ack claims nothing.
+    func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) async throws
+        -> ClaimedJob?
+
     /// The job failed for good.
     func fail(_ lease: Lease, error: TaskErrorInfo) async throws
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The durable queue in `queue.sqlite` (DESIGN.md §3). Writes go through one
 /// `GroupCommitWriter` per process; reads use the WAL reader pool and never wait for writes.
@@ -8,6 +9,8 @@ public final class SQLiteQueueStore: QueueStore {
     let pool: DatabasePool
     private let writer: GroupCommitWriter
     private let clock: any WallClock
+    /// When lapsed leases were last given back by this process.
+    private let lastReap = Mutex(Date.distantPast)
 
     /// Opens (creating and migrating if needed) the queue database at `path`.
     public init(
@@ -21,6 +24,12 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     func clockNow() -> Date { clock.now() }
+
+    /// The longest write transaction of this process so far, in seconds.
+    public var longestTransaction: Double { writer.longestTransaction }
+
+    /// Write transactions, writes and seconds spent inside write transactions so far.
+    public var writeStatistics: (transactions: Int, writes: Int, busySeconds: Double) { writer.statistics }
 
     // MARK: Enqueue
 
@@ -61,36 +70,43 @@ public final class SQLiteQueueStore: QueueStore {
     // MARK: Claim
 
     public func claim(queues: [String], worker: String) async throws -> ClaimedJob? {
-        let clock = self.clock
-        let policy = self.policy
-        return try await writer.write { db in
-            let now = clock.now()
-            try Self.reapLapsedLeases(db, now: now, policy: policy)
-            guard let id = try Self.bestDueJob(db, queues: queues, now: now) else { return nil }
-            let leaseUntil = now.addingTimeInterval(policy.visibilityTimeout)
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            UPDATE jobs SET state = 'STARTED', token = token + 1, deliveries = deliveries + 1,
-                                worker = ?, started_at = ?, lease_until = ?, meta = NULL
-                            WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .claim))
-                            RETURNING name, args, kwargs, queue, priority, token, deliveries, retries,
-                                enqueued_at, run_at
-                            """),
-                    arguments: [worker, now.timeIntervalSince1970, leaseUntil.timeIntervalSince1970, id])
-            else { return nil }
-            let token: Int64 = row["token"]
-            let deliveries: Int = row["deliveries"]
-            try db.cachedStatement(
-                sql: "INSERT INTO attempts (job_id, token, delivery, worker, started_at) VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [id, token, deliveries, worker, now.timeIntervalSince1970])
-            return ClaimedJob(
-                id: id, name: row["name"], args: Self.decodeArray(row["args"]), kwargs: Self.decodeObject(row["kwargs"]),
-                queue: row["queue"], priority: row["priority"], lease: Lease(jobID: id, token: token),
-                deliveries: deliveries, retries: row["retries"], enqueuedAt: Self.date(row["enqueued_at"]),
-                runAt: Self.date(row["run_at"]), leaseUntil: leaseUntil)
+        try await writer.write { db in try self.claimJob(db, queues: queues, worker: worker) }
+    }
+
+    /// The claim inside a write transaction: reap lapsed leases (at most once a second), pick
+    /// the best due job, take its lease with a fresh token, open its attempt.
+    private func claimJob(_ db: Database, queues: [String], worker: String) throws -> ClaimedJob? {
+        let now = clock.now()
+        let reapDue = lastReap.withLock { last -> Bool in
+            guard abs(now.timeIntervalSince(last)) >= 1 else { return false }
+            last = now
+            return true
         }
+        if reapDue { try Self.reapLapsedLeases(db, now: now, policy: policy) }
+        guard let id = try Self.bestDueJob(db, queues: queues, now: now) else { return nil }
+        let leaseUntil = now.addingTimeInterval(policy.visibilityTimeout)
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET state = 'STARTED', token = token + 1, deliveries = deliveries + 1,
+                            worker = ?, started_at = ?, lease_until = ?, meta = NULL
+                        WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .claim))
+                        RETURNING name, args, kwargs, queue, priority, token, deliveries, retries,
+                            enqueued_at, run_at
+                        """),
+                arguments: [worker, now.timeIntervalSince1970, leaseUntil.timeIntervalSince1970, id])
+        else { return nil }
+        let token: Int64 = row["token"]
+        let deliveries: Int = row["deliveries"]
+        try db.cachedStatement(
+            sql: "INSERT INTO attempts (job_id, token, delivery, worker, started_at) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [id, token, deliveries, worker, now.timeIntervalSince1970])
+        return ClaimedJob(
+            id: id, name: row["name"], args: Self.decodeArray(row["args"]), kwargs: Self.decodeObject(row["kwargs"]),
+            queue: row["queue"], priority: row["priority"], lease: Lease(jobID: id, token: token),
+            deliveries: deliveries, retries: row["retries"], enqueuedAt: Self.date(row["enqueued_at"]),
+            runAt: Self.date(row["run_at"]), leaseUntil: leaseUntil)
     }
 
     /// The most urgent due job over `queues`: one indexed probe per queue, so a pool serving
@@ -200,8 +216,14 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     public func succeed(_ lease: Lease, result: JSONValue) async throws {
+        _ = try await succeed(lease, result: result, thenClaim: nil, worker: "")
+    }
+
+    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) async throws
+        -> ClaimedJob?
+    {
         let now = clock.now()
-        try await holderWrite(
+        let update = holderUpdate(
             lease, event: .succeed,
             set: "state = 'SUCCESS', result = ?, date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
             arguments: [
@@ -209,6 +231,11 @@ public final class SQLiteQueueStore: QueueStore {
                 now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970,
             ],
             attempt: (.success, nil, now))
+        return try await writer.write { db in
+            try update(db)
+            guard let queues else { return nil }
+            return try self.claimJob(db, queues: queues, worker: worker)
+        }
     }
 
     public func fail(_ lease: Lease, error: TaskErrorInfo) async throws {
@@ -253,6 +280,14 @@ public final class SQLiteQueueStore: QueueStore {
         _ lease: Lease, event: TaskEvent, set assignments: String, arguments: [(any DatabaseValueConvertible)?],
         attempt: (Attempt.Outcome, TaskErrorInfo?, Date)? = nil
     ) async throws {
+        let update = holderUpdate(lease, event: event, set: assignments, arguments: arguments, attempt: attempt)
+        try await writer.write { db in try update(db) }
+    }
+
+    private func holderUpdate(
+        _ lease: Lease, event: TaskEvent, set assignments: String, arguments: [(any DatabaseValueConvertible)?],
+        attempt: (Attempt.Outcome, TaskErrorInfo?, Date)?
+    ) -> @Sendable (Database) throws -> Void {
         let sql = """
             UPDATE jobs SET \(assignments)
             WHERE id = ? AND token = ? AND \(TaskStateMachine.sqlCondition(of: event))
@@ -264,7 +299,7 @@ public final class SQLiteQueueStore: QueueStore {
             ]
             return StatementArguments(values)
         }
-        try await writer.write { db in
+        return { db in
             try db.cachedStatement(sql: sql).execute(arguments: values)
             guard db.changesCount == 1 else { throw QueueError.staleLease(lease.jobID) }
             if let attemptValues {

@@ -21,11 +21,22 @@ final class WorkerSlot: Sendable {
     func run() async {
         defer { thread.withLock { $0.stop() } }
         let store = worker.client.store
-        while !worker.isStopping && !Task.isCancelled {
+        // The job claimed together with the previous job's ack, if any.
+        var next: ClaimedJob?
+        while !Task.isCancelled {
+            if worker.isStopping {
+                if let next { try? await store.release(next.lease) }
+                return
+            }
             let generation = worker.client.doorbell.generation
             let job: ClaimedJob?
             do {
-                job = try await store.claim(queues: queues, worker: worker.configuration.name)
+                if let claimed = next {
+                    job = claimed
+                    next = nil
+                } else {
+                    job = try await store.claim(queues: queues, worker: worker.configuration.name)
+                }
             } catch {
                 worker.logger.error("claim_failed", metadata: ["slot": "\(label)", "error": "\(error)"])
                 try? await Task.sleep(for: .seconds(worker.configuration.pollInterval))
@@ -39,11 +50,13 @@ final class WorkerSlot: Sendable {
                 try? await store.release(job.lease)
                 return
             }
-            await execute(job)
+            next = await execute(job)
         }
+        if let next { try? await store.release(next.lease) }
     }
 
-    private func execute(_ job: ClaimedJob) async {
+    /// Runs one delivery; returns the next job if it was claimed with this one's ack.
+    private func execute(_ job: ClaimedJob) async -> ClaimedJob? {
         let context = TaskContext(job: job, store: worker.client.store)
         let run = SlotRun(context: context)
         worker.started(run, slot: label)
@@ -52,8 +65,7 @@ final class WorkerSlot: Sendable {
         guard let definition = worker.client.registry.task(named: job.name) else {
             let error = TaskErrorInfo(
                 type: "NotRegistered", message: "task '\(job.name)' is not registered in \(worker.configuration.name)")
-            await settle(job, run: run, ending: .body(.failure(error)), retry: nil)
-            return
+            return await settle(job, run: run, ending: .body(.failure(error)), retry: nil)
         }
         let softLimit = definition.softTimeLimit ?? worker.configuration.softTimeLimit
         let hardLimit = definition.timeLimit ?? worker.configuration.timeLimit
@@ -85,7 +97,7 @@ final class WorkerSlot: Sendable {
             return ending
         }
         if case .timeLimit = ending { replaceAbandonedThread() }
-        await settle(job, run: run, ending: ending, retry: definition.retry ?? worker.configuration.defaultRetry)
+        return await settle(job, run: run, ending: ending, retry: definition.retry ?? worker.configuration.defaultRetry)
     }
 
     /// Runs `action` after `seconds`, unless the task is cancelled first.
@@ -129,13 +141,14 @@ final class WorkerSlot: Sendable {
         }
     }
 
-    /// Writes the delivery's outcome, fenced by its lease.
-    private func settle(_ job: ClaimedJob, run: SlotRun, ending: RunEnding, retry: RetryOptions?) async {
+    /// Writes the delivery's outcome, fenced by its lease. A success also claims the slot's next
+    /// job in the same transaction, unless the worker is stopping.
+    private func settle(_ job: ClaimedJob, run: SlotRun, ending: RunEnding, retry: RetryOptions?) async -> ClaimedJob? {
         let store = worker.client.store
         let lease = job.lease
         if run.leaseLost {
             worker.logger.warning("result_discarded", metadata: ["task.id": "\(job.id)", "reason": "lease lost"])
-            return
+            return nil
         }
         let reason = run.context.cancellationReason
         do {
@@ -156,14 +169,17 @@ final class WorkerSlot: Sendable {
             case .body(.failure) where reason == .shutdown:
                 try await store.release(lease)
             case .body(.success(let value)):
-                try await store.succeed(lease, result: value)
+                let next = try await store.succeed(
+                    lease, result: value, thenClaim: worker.isStopping ? nil : queues, worker: worker.configuration.name)
                 worker.record(job.name, failed: false)
+                return next
             case .body(.failure(let error)):
                 try await fail(job, error: error, retry: retry)
             }
         } catch {
             worker.logger.warning("ack_refused", metadata: ["task.id": "\(job.id)", "error": "\(error)"])
         }
+        return nil
     }
 
     private func fail(_ job: ClaimedJob, error: any Error, retry: RetryOptions?) async throws {

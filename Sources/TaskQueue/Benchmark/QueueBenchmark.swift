@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// `importer bench queue`: measures the queue in-process on a fresh temporary database —
+/// drain rate (pre-filled, and enqueued while draining), enqueue rate, enqueue-to-start
+/// latency, and memory. Not a test: numbers go to BENCHMARKS.md.
+public struct QueueBenchmark: Sendable {
+    public struct Report: Sendable {
+        public var synchronous: SQLiteOptions.Synchronous
+        public var jobs: Int
+        public var enqueuePerSecond: Double
+        public var drainPrefilledPerSecond: Double
+        public var drainWhileEnqueuingPerSecond: Double
+        public var latencyP50: Double
+        public var latencyP99: Double
+        public var idleRSS: Int
+        public var peakRSS: Int
+        /// The longest write transaction seen, in seconds.
+        public var longestTransaction: Double
+    }
+
+    public var jobs = 10_000
+    public var latencySamples = 1_000
+    public var concurrency = 2
+    public var producers = 64
+
+    public init() {}
+
+    static let task = "bench.noop"
+
+    public func run(synchronous: SQLiteOptions.Synchronous, idleRSS: Int) async throws -> Report {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteQueueStore(
+            path: directory.appendingPathComponent("queue.sqlite").path, options: SQLiteOptions(synchronous: synchronous))
+        let starts = StartLog()
+        var registry = TaskRegistry()
+        registry.register(
+            TaskDefinition(name: Self.task) { context in
+                starts.record(context.id)
+                return .null
+            })
+        let client = QueueClient(store: store, registry: registry)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let worker = Worker(
+            configuration: WorkerConfiguration(
+                name: "bench@local:\(ProcessInfo.processInfo.processIdentifier)",
+                pools: [.init(queues: ["default"], concurrency: concurrency)]),
+            client: client, logger: logger)
+
+        // Enqueue rate, and the pre-filled backlog for the first drain.
+        let enqueueSeconds = try await timed { try await enqueue(jobs, client: client) }
+        let running = Task { try await worker.run() }
+        defer { worker.beginWarmShutdown() }
+        let before = store.writeStatistics
+        let drainSeconds = try await timed { try await waitForSuccesses(jobs, worker: worker, store: store) }
+        let after = store.writeStatistics
+        if ProcessInfo.processInfo.environment["BENCH_DEBUG"] != nil {
+            print("drain: \(after.transactions - before.transactions) transactions, \(after.writes - before.writes) writes, \(after.busySeconds - before.busySeconds) s busy of \(drainSeconds) s")
+        }
+
+        // Drain while producers enqueue.
+        let whileSeconds = try await timed {
+            async let produced: Void = enqueue(jobs, client: client)
+            try await waitForSuccesses(2 * jobs, worker: worker, store: store)
+            try await produced
+        }
+
+        // Enqueue-to-start latency of single jobs on an idle queue.
+        var latencies: [Double] = []
+        for _ in 0..<latencySamples {
+            let begin = ContinuousClock.now
+            let id = try await client.submit(TaskSubmission(name: Self.task)).id
+            let started = await starts.wait(for: id)
+            latencies.append(Double((started - begin).components.attoseconds) / 1e18 + Double((started - begin).components.seconds))
+        }
+        latencies.sort()
+        let longest = store.longestTransaction
+        worker.beginWarmShutdown()
+        try await running.value
+        return Report(
+            synchronous: synchronous, jobs: jobs, enqueuePerSecond: Double(jobs) / enqueueSeconds,
+            drainPrefilledPerSecond: Double(jobs) / drainSeconds, drainWhileEnqueuingPerSecond: Double(jobs) / whileSeconds,
+            latencyP50: latencies[latencies.count / 2], latencyP99: latencies[latencies.count * 99 / 100],
+            idleRSS: idleRSS, peakRSS: ProcessMemory.peakResidentBytes ?? 0, longestTransaction: longest)
+    }
+
+    private func enqueue(_ count: Int, client: QueueClient) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    for _ in stride(from: producer, to: count, by: producers) {
+                        try await client.submit(TaskSubmission(name: Self.task))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Waits until the worker has acked `count` jobs (its own counter: polling the database
+    /// would compete with the writer being measured), then checks the database agrees.
+    private func waitForSuccesses(_ count: Int, worker: Worker, store: SQLiteQueueStore) async throws {
+        while worker.info().processed[Self.task, default: 0] < count {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let stored = try await store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'SUCCESS'") ?? 0
+        }
+        guard stored >= count else { throw QueueError.storage("benchmark: \(stored) successes stored, \(count) acked") }
+    }
+
+    private func timed(_ work: () async throws -> Void) async throws -> Double {
+        let start = ContinuousClock.now
+        try await work()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// When each job's body started, and who waits for it.
+final class StartLog: Sendable {
+    private struct State {
+        var started: [String: ContinuousClock.Instant] = [:]
+        var waiters: [String: CheckedContinuation<ContinuousClock.Instant, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func record(_ id: String) {
+        let now = ContinuousClock.now
+        let waiter = state.withLock { state -> CheckedContinuation<ContinuousClock.Instant, Never>? in
+            if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+            if state.started.count < 100_000 { state.started[id] = now }
+            return nil
+        }
+        waiter?.resume(returning: now)
+    }
+
+    func wait(for id: String) async -> ContinuousClock.Instant {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> ContinuousClock.Instant? in
+                if let started = state.started.removeValue(forKey: id) { return started }
+                state.waiters[id] = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
