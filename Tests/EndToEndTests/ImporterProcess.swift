@@ -32,8 +32,8 @@ final class ImporterProcess {
         let id = UUID().uuidString.prefix(8)
         logPath = dataDir + "/../\(arguments.first ?? "cmd")-\(id).log"
         outputPath = dataDir + "/../\(arguments.first ?? "cmd")-\(id).out"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.executableURL = Self.binary
         process.arguments = arguments + ["--data-dir", dataDir]
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]

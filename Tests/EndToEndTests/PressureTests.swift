@@ -106,7 +106,7 @@ import Testing
         _ = try await store.enqueue(NewJob(name: TestTasks.noop, queue: "a", runAt: Date().addingTimeInterval(600)))
         _ = try await store.enqueue(NewJob(name: TestTasks.noop, queue: "b"))
         let running = try await store.enqueue(NewJob(name: TestTasks.noop, queue: "a", priority: 9)).id
-        _ = try #require(try await store.claim(queues: ["a"], worker: "test"))
+        _ = try #require(try store.claim(queues: ["a"], worker: "test"))
 
         // Without --force and without a terminal it refuses.
         let refused = try await ImporterProcess.run(["purge", "--queue", "a"], dataDir: sandbox.dataDir)

@@ -21,7 +21,7 @@ import Testing
                 name: "importer@b:2", pid: 2, host: "b", startedAt: now, lastSeen: now.addingTimeInterval(-60), pools: [],
                 registered: []))
         let running = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [5])).id
-        _ = try await store.claim(queues: ["default"], worker: "importer@a:1")
+        _ = try store.claim(queues: ["default"], worker: "importer@a:1")
         let delayed = try await store.enqueue(NewJob(name: TestTasks.noop, runAt: now.addingTimeInterval(30))).id
         let inspector = Inspector(store: store, registry: registry, brokerPath: "/d/queue.sqlite", clock: clock)
 

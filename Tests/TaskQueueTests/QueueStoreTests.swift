@@ -61,23 +61,23 @@ import Testing
         let delayed = try await fixture.enqueue(priority: 9, runAt: fixture.clock.now().addingTimeInterval(60))
         let other = try await fixture.enqueue(queue: "other", priority: 9)
         var order: [String] = []
-        while let job = try await fixture.store.claim(queues: ["default"], worker: "w") {
+        while let job = try fixture.store.claim(queues: ["default"], worker: "w") {
             order.append(job.id)
-            try await fixture.store.succeed(job.lease, result: nil)
+            try fixture.store.succeed(job.lease, result: nil)
         }
         #expect(order == [urgent, a, b, low])
         // The delayed job becomes claimable at its time; other queues are untouched.
         fixture.clock.advance(by: 60)
-        #expect(try await fixture.store.claim(queues: ["default"], worker: "w")?.id == delayed)
+        #expect(try fixture.store.claim(queues: ["default"], worker: "w")?.id == delayed)
         #expect(try await fixture.record(other).state == .pending)
-        #expect(try await fixture.store.claim(queues: ["default", "other"], worker: "w")?.id == other)
+        #expect(try fixture.store.claim(queues: ["default", "other"], worker: "w")?.id == other)
     }
 
     @Test(arguments: Backend.allCases)
     func claimTakesALeaseAndAFreshToken(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let id = try await fixture.enqueue()
-        let job = try #require(try await fixture.store.claim(queues: ["default"], worker: "w1"))
+        let job = try #require(try fixture.store.claim(queues: ["default"], worker: "w1"))
         #expect(job.id == id)
         #expect(job.deliveries == 1)
         #expect(job.leaseUntil == fixture.clock.now().addingTimeInterval(30))
@@ -87,18 +87,18 @@ import Testing
         #expect(record.attempts.count == 1)
         #expect(record.attempts[0].outcome == nil)
         // Nobody else can claim it while the lease is live.
-        #expect(try await fixture.store.claim(queues: ["default"], worker: "w2") == nil)
+        #expect(try fixture.store.claim(queues: ["default"], worker: "w2") == nil)
     }
 
     @Test(arguments: Backend.allCases)
     func lateAckStoresTheResultAndSpendsTheToken(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let id = try await fixture.enqueue()
-        let job = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
-        try await fixture.store.progress(job.lease, meta: ["percent": 50])
+        let job = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
+        try fixture.store.progress(job.lease, meta: ["percent": 50])
         #expect(try await fixture.record(id).state == .progress)
         #expect(try await fixture.record(id).meta == ["percent": 50])
-        try await fixture.store.succeed(job.lease, result: ["ok": true])
+        try fixture.store.succeed(job.lease, result: ["ok": true])
         let record = try await fixture.record(id)
         #expect(record.state == .success)
         #expect(record.result == ["ok": true])
@@ -106,8 +106,8 @@ import Testing
         #expect(record.expiresAt == fixture.clock.now().addingTimeInterval(3600))
         #expect(record.attempts.map(\.outcome) == [.success])
         // The delivery's token is spent: a second ack, a renewal or progress is refused.
-        await #expect(throws: QueueError.staleLease(id)) { try await fixture.store.succeed(job.lease, result: nil) }
-        await #expect(throws: QueueError.staleLease(id)) { try await fixture.store.progress(job.lease, meta: nil) }
+        #expect(throws: QueueError.staleLease(id)) { try fixture.store.succeed(job.lease, result: nil) }
+        #expect(throws: QueueError.staleLease(id)) { try fixture.store.progress(job.lease, meta: nil) }
         #expect(try await fixture.store.renew(job.lease) == .lost)
     }
 
@@ -115,27 +115,27 @@ import Testing
     func staleDeliveryIsFencedAfterRedelivery(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let id = try await fixture.enqueue()
-        let first = try #require(try await fixture.store.claim(queues: ["default"], worker: "w1"))
+        let first = try #require(try fixture.store.claim(queues: ["default"], worker: "w1"))
         // When the first holder's lease lapses, another worker gets the job.
         fixture.clock.advance(by: 31)
         #expect(try await fixture.record(id).visibleState(at: fixture.clock.now()) == .pending)
-        let second = try #require(try await fixture.store.claim(queues: ["default"], worker: "w2"))
+        let second = try #require(try fixture.store.claim(queues: ["default"], worker: "w2"))
         #expect(second.id == id)
         #expect(second.deliveries == 2)
         #expect(second.lease.token != first.lease.token)
         // Then every write of the first holder is refused.
         #expect(try await fixture.store.renew(first.lease) == .lost)
-        await #expect(throws: QueueError.staleLease(id)) { try await fixture.store.progress(first.lease, meta: 1) }
-        await #expect(throws: QueueError.staleLease(id)) { try await fixture.store.succeed(first.lease, result: 1) }
-        await #expect(throws: QueueError.staleLease(id)) {
-            try await fixture.store.fail(first.lease, error: TaskErrorInfo(type: "E", message: "m"))
+        #expect(throws: QueueError.staleLease(id)) { try fixture.store.progress(first.lease, meta: 1) }
+        #expect(throws: QueueError.staleLease(id)) { try fixture.store.succeed(first.lease, result: 1) }
+        #expect(throws: QueueError.staleLease(id)) {
+            try fixture.store.fail(first.lease, error: TaskErrorInfo(type: "E", message: "m"))
         }
-        await #expect(throws: QueueError.staleLease(id)) {
-            try await fixture.store.retry(first.lease, error: TaskErrorInfo(type: "E", message: "m"), at: Date())
+        #expect(throws: QueueError.staleLease(id)) {
+            try fixture.store.retry(first.lease, error: TaskErrorInfo(type: "E", message: "m"), at: Date())
         }
-        await #expect(throws: QueueError.staleLease(id)) { try await fixture.store.release(first.lease) }
+        #expect(throws: QueueError.staleLease(id)) { try fixture.store.release(first.lease) }
         // And the current holder's work stands.
-        try await fixture.store.succeed(second.lease, result: "done")
+        try fixture.store.succeed(second.lease, result: "done")
         let record = try await fixture.record(id)
         #expect(record.state == .success)
         #expect(record.result == "done")
@@ -147,7 +147,7 @@ import Testing
     func renewalKeepsALongJobFromBeingRedelivered(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         _ = try await fixture.enqueue()
-        let job = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
+        let job = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
         for _ in 0..<10 {
             fixture.clock.advance(by: 10)
             guard case .held(let until, false) = try await fixture.store.renew(job.lease) else {
@@ -155,7 +155,7 @@ import Testing
                 return
             }
             #expect(until == fixture.clock.now().addingTimeInterval(30))
-            #expect(try await fixture.store.claim(queues: ["default"], worker: "other") == nil)
+            #expect(try fixture.store.claim(queues: ["default"], worker: "other") == nil)
         }
     }
 
@@ -164,11 +164,11 @@ import Testing
         let fixture = try StoreFixture(backend)  // max_deliveries = 3
         let id = try await fixture.enqueue()
         for delivery in 1...3 {
-            let job = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
+            let job = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
             #expect(job.deliveries == delivery)
             fixture.clock.advance(by: 31)
         }
-        #expect(try await fixture.store.claim(queues: ["default"], worker: "w") == nil)
+        #expect(try fixture.store.claim(queues: ["default"], worker: "w") == nil)
         let record = try await fixture.record(id)
         #expect(record.state == .failure)
         #expect(record.error?.type == "WorkerLost")
@@ -181,18 +181,18 @@ import Testing
     func retryWaitsUntilItsTimeAndKeepsEveryError(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let id = try await fixture.enqueue()
-        let first = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
+        let first = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
         let retryAt = fixture.clock.now().addingTimeInterval(5)
-        try await fixture.store.retry(first.lease, error: TaskErrorInfo(type: "E", message: "one"), at: retryAt)
+        try fixture.store.retry(first.lease, error: TaskErrorInfo(type: "E", message: "one"), at: retryAt)
         var record = try await fixture.record(id)
         #expect(record.state == .retry)
         #expect(record.runAt == retryAt)
         #expect(record.retries == 1)
-        #expect(try await fixture.store.claim(queues: ["default"], worker: "w") == nil)
+        #expect(try fixture.store.claim(queues: ["default"], worker: "w") == nil)
         fixture.clock.advance(by: 5)
-        let second = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
+        let second = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
         #expect(second.retries == 1)
-        try await fixture.store.fail(second.lease, error: TaskErrorInfo(type: "E", message: "two"))
+        try fixture.store.fail(second.lease, error: TaskErrorInfo(type: "E", message: "two"))
         record = try await fixture.record(id)
         #expect(record.state == .failure)
         #expect(record.error?.message == "two")
@@ -204,13 +204,13 @@ import Testing
     func releaseGivesTheJobBackWithoutCountingALoss(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let id = try await fixture.enqueue()
-        let job = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
-        try await fixture.store.release(job.lease)
+        let job = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
+        try fixture.store.release(job.lease)
         let record = try await fixture.record(id)
         #expect(record.state == .pending)
         #expect(record.lostDeliveries == 0)
         #expect(record.attempts.map(\.outcome) == [.released])
-        #expect(try await fixture.store.claim(queues: ["default"], worker: "w")?.deliveries == 2)
+        #expect(try fixture.store.claim(queues: ["default"], worker: "w")?.deliveries == 2)
     }
 
     @Test(arguments: Backend.allCases)
@@ -219,7 +219,7 @@ import Testing
         let waiting = try await fixture.enqueue()
         let running = try await fixture.enqueue()
         #expect(try await fixture.store.revoke(id: waiting) == .revoked)
-        let job = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
+        let job = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
         #expect(job.id == running)
         // A running job is flagged; its holder learns it at the next renewal.
         #expect(try await fixture.store.revoke(id: running) == .started)
@@ -227,11 +227,11 @@ import Testing
             Issue.record("revoke flag not reported")
             return
         }
-        try await fixture.store.stopRevoked(job.lease)
+        try fixture.store.stopRevoked(job.lease)
         #expect(try await fixture.record(running).state == .revoked)
         #expect(try await fixture.store.revoke(id: running) == .revoked)
         #expect(try await fixture.store.revoke(id: JobID.make()) == nil)
-        #expect(try await fixture.store.claim(queues: ["default"], worker: "w") == nil)
+        #expect(try fixture.store.claim(queues: ["default"], worker: "w") == nil)
     }
 
     @Test(arguments: Backend.allCases)
@@ -241,7 +241,7 @@ import Testing
         _ = try await fixture.enqueue(queue: "a", runAt: fixture.clock.now().addingTimeInterval(100))
         _ = try await fixture.enqueue(queue: "b")
         let running = try await fixture.enqueue(queue: "c")
-        _ = try #require(try await fixture.store.claim(queues: ["c"], worker: "w"))
+        _ = try #require(try fixture.store.claim(queues: ["c"], worker: "w"))
         #expect(try await fixture.store.purge(queue: "a") == 2)
         #expect(try await fixture.store.purge(queue: nil) == 1)
         #expect(try await fixture.record(running).state == .started)
@@ -251,8 +251,8 @@ import Testing
     func expiredResultsAreGoneAndDeleted(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let id = try await fixture.enqueue()
-        let job = try #require(try await fixture.store.claim(queues: ["default"], worker: "w"))
-        try await fixture.store.succeed(job.lease, result: 1)
+        let job = try #require(try fixture.store.claim(queues: ["default"], worker: "w"))
+        try fixture.store.succeed(job.lease, result: 1)
         fixture.clock.advance(by: 3601)
         #expect(try await fixture.store.job(id: id) == .notFound)
         #expect(try await fixture.store.deleteExpired(limit: 100) == 1)
@@ -269,7 +269,7 @@ import Testing
         #expect(try await fixture.store.jobs(JobFilter(name: "x")).map(\.id) == [later, first])
         #expect(try await fixture.store.jobs(JobFilter(limit: 1, offset: 1)).map(\.id) == [second])
         #expect(try await fixture.store.scheduled(limit: 10).map(\.id) == [later])
-        _ = try await fixture.store.claim(queues: ["default"], worker: "w")
+        _ = try fixture.store.claim(queues: ["default"], worker: "w")
         #expect(try await fixture.store.running().map(\.id) == [first])
         #expect(try await fixture.store.jobs(JobFilter(state: .started)).map(\.id) == [first])
 

@@ -59,6 +59,18 @@ import Testing
         }
     }
 
+    /// Back-to-back jobs on one slot: each ack claims the next job, and the slot's thread runs
+    /// the next body right after the previous one (a handover that once crashed a worker).
+    @Test func oneSlotRunsManyJobsBackToBack() async throws {
+        let harness = Harness(concurrency: 1)
+        try await harness.running {
+            var ids: [String] = []
+            for _ in 0..<1000 { ids.append(try await harness.client.submit(TaskSubmission(name: TestTasks.noop)).id) }
+            #expect(try await eventually(timeout: 20) { harness.worker.info().processed[TestTasks.noop] == 1000 })
+            for id in ids.prefix(50) { #expect(try await harness.state(id)?.attempts.count == 1) }
+        }
+    }
+
     @Test func retriesStopAtMaxRetries() async throws {
         let harness = Harness(retry: RetryOptions(maxRetries: 1, delay: 0, jitter: false))
         try await harness.running {

@@ -60,12 +60,15 @@ public struct Lease: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(jobID)#\(token)" }
 }
 
-/// A job a worker slot has claimed.
+/// A job a worker slot has claimed. Arguments stay JSON text until the slot's thread reads
+/// them, so the claim's transaction does no decoding.
 public struct ClaimedJob: Sendable {
     public let id: String
     public let name: String
-    public let args: [JSONValue]
-    public let kwargs: [String: JSONValue]
+    /// `args` as stored: a JSON array.
+    public let argsJSON: String
+    /// `kwargs` as stored: a JSON object.
+    public let kwargsJSON: String
     public let queue: String
     public let priority: Int
     public let lease: Lease
@@ -77,6 +80,9 @@ public struct ClaimedJob: Sendable {
     /// When the job became due (its ETA or retry time, else its enqueue time).
     public let runAt: Date
     public let leaseUntil: Date
+
+    public var args: [JSONValue] { (try? JSONValue(parsing: argsJSON))?.arrayValue ?? [] }
+    public var kwargs: [String: JSONValue] { (try? JSONValue(parsing: kwargsJSON))?.objectValue ?? [:] }
 }
 
 /// What a lease holder learns when it renews.

@@ -41,7 +41,7 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
-    public func claim(queues: [String], worker: String) async throws -> ClaimedJob? {
+    public func claim(queues: [String], worker: String) throws -> ClaimedJob? {
         let now = clock.now()
         return storage.withLock { storage in
             reapLapsedLeases(&storage, now: now)
@@ -66,7 +66,8 @@ public final class MemoryQueueStore: QueueStore {
             job.attempts.append(Attempt(delivery: job.deliveries, worker: worker, startedAt: now))
             storage.jobs[job.id] = job
             return ClaimedJob(
-                id: job.id, name: job.name, args: job.args, kwargs: job.kwargs, queue: job.queue,
+                id: job.id, name: job.name, argsJSON: JSONValue.array(job.args).jsonText,
+                kwargsJSON: JSONValue.object(job.kwargs).jsonText, queue: job.queue,
                 priority: job.priority, lease: Lease(jobID: job.id, token: token), deliveries: job.deliveries,
                 retries: job.retries, enqueuedAt: job.enqueuedAt, runAt: job.runAt, leaseUntil: job.leaseUntil!)
         }
@@ -125,40 +126,43 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
-    public func renew(_ lease: Lease) async throws -> LeaseStatus {
+    public func renew(_ leases: [Lease]) async throws -> [Lease: LeaseStatus] {
         let now = clock.now()
         return storage.withLock { storage in
-            guard var job = storage.jobs[lease.jobID], storage.tokens[lease.jobID] == lease.token,
-                job.state.isRunning
-            else { return .lost }
-            let until = now.addingTimeInterval(policy.visibilityTimeout)
-            job.leaseUntil = until
-            storage.jobs[lease.jobID] = job
-            return .held(until: until, revokeRequested: job.revokeRequested)
+            var statuses: [Lease: LeaseStatus] = [:]
+            for lease in leases {
+                guard var job = storage.jobs[lease.jobID], storage.tokens[lease.jobID] == lease.token,
+                    job.state.isRunning
+                else {
+                    statuses[lease] = .lost
+                    continue
+                }
+                let until = now.addingTimeInterval(policy.visibilityTimeout)
+                job.leaseUntil = until
+                storage.jobs[lease.jobID] = job
+                statuses[lease] = .held(until: until, revokeRequested: job.revokeRequested)
+            }
+            return statuses
         }
     }
 
-    public func progress(_ lease: Lease, meta: JSONValue) async throws {
+    public func progress(_ lease: Lease, meta: JSONValue) throws {
         try holderWrite(lease, .progress) { job, _ in job.meta = meta }
     }
 
-    public func succeed(_ lease: Lease, result: JSONValue) async throws {
+    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) throws
+        -> ClaimedJob?
+    {
         try holderWrite(lease, .succeed) { job, now in
             job.result = result
             closeAttempt(&job, outcome: .success, error: nil, now: now)
             finish(&job, now: now)
         }
-    }
-
-    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) async throws
-        -> ClaimedJob?
-    {
-        try await succeed(lease, result: result)
         guard let queues else { return nil }
-        return try await claim(queues: queues, worker: worker)
+        return try claim(queues: queues, worker: worker)
     }
 
-    public func fail(_ lease: Lease, error: TaskErrorInfo) async throws {
+    public func fail(_ lease: Lease, error: TaskErrorInfo) throws {
         try holderWrite(lease, .fail) { job, now in
             job.error = error
             closeAttempt(&job, outcome: .failure, error: error, now: now)
@@ -166,7 +170,7 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
-    public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) async throws {
+    public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) throws {
         try holderWrite(lease, .retry) { job, now in
             job.error = error
             job.retries += 1
@@ -176,14 +180,22 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
-    public func release(_ lease: Lease) async throws {
+    public func release(_ lease: Lease) throws {
         try holderWrite(lease, .release) { job, now in
             job.leaseUntil = nil
             closeAttempt(&job, outcome: .released, error: nil, now: now)
         }
     }
 
-    public func stopRevoked(_ lease: Lease) async throws {
+    public func failAbandoned(_ lease: Lease, error: TaskErrorInfo) async throws {
+        try fail(lease, error: error)
+    }
+
+    public func releaseAbandoned(_ lease: Lease) async throws {
+        try release(lease)
+    }
+
+    public func stopRevoked(_ lease: Lease) throws {
         try holderWrite(lease, .stopRevoked) { job, now in
             closeAttempt(&job, outcome: .revoked, error: nil, now: now)
             finish(&job, now: now)

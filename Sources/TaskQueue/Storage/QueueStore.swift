@@ -21,43 +21,55 @@ public struct StorePolicy: Sendable, Equatable {
 /// The narrow storage contract of the queue. `SQLiteQueueStore` is the durable backend,
 /// `MemoryQueueStore` its in-memory twin for unit tests; a PostgreSQL backend is one more
 /// conformance. Every method is one atomic transition, committed before it returns.
-/// Lease-holder writes are fenced: a `Lease` whose token is not the job's current one is
-/// refused with `QueueError.staleLease`.
+///
+/// The lease holder's operations (claim, progress, ack, fail, retry, release) are synchronous:
+/// they run on a worker slot's own thread, which may block, and so cost no thread hop. Every
+/// other operation is async and never blocks a cooperative thread. Lease-holder writes are
+/// fenced: a `Lease` whose token is not the job's current one is refused with
+/// `QueueError.staleLease`.
 public protocol QueueStore: Sendable {
     var policy: StorePolicy { get }
 
     /// Stores a job and returns its id once committed.
     func enqueue(_ job: NewJob) async throws -> EnqueueResult
 
+    // MARK: The lease holder (worker threads; may block)
+
     /// Claims the most urgent due job of `queues` (priority, then due time, then id), first
     /// giving lapsed leases back (or failing them with `WorkerLost` after `maxDeliveries`).
-    func claim(queues: [String], worker: String) async throws -> ClaimedJob?
-
-    /// Extends the lease by `visibilityTimeout` and reports whether a revoke was requested.
-    func renew(_ lease: Lease) async throws -> LeaseStatus
+    func claim(queues: [String], worker: String) throws -> ClaimedJob?
 
     /// Records progress `meta` (state `PROGRESS`).
-    func progress(_ lease: Lease, meta: JSONValue) async throws
+    func progress(_ lease: Lease, meta: JSONValue) throws
 
-    /// Late ack: the body returned `result`.
-    func succeed(_ lease: Lease, result: JSONValue) async throws
-
-    /// Late ack and, in the same transaction, the claim of the slot's next job from `queues`
-    /// (one commit per job instead of two). A refused ack claims nothing.
-    func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) async throws
-        -> ClaimedJob?
+    /// Late ack: the body returned `result`. With `thenClaim`, the slot's next job is claimed
+    /// from those queues in the same transaction (one commit per job instead of two); a
+    /// refused ack claims nothing.
+    func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) throws -> ClaimedJob?
 
     /// The job failed for good.
-    func fail(_ lease: Lease, error: TaskErrorInfo) async throws
+    func fail(_ lease: Lease, error: TaskErrorInfo) throws
 
     /// The attempt failed with a retryable error; the job waits in `RETRY` until `at`.
-    func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) async throws
+    func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) throws
 
     /// Gives the job back without counting a lost delivery (shutdown).
-    func release(_ lease: Lease) async throws
+    func release(_ lease: Lease) throws
 
     /// The body of a revoked job stopped: the job becomes `REVOKED`.
-    func stopRevoked(_ lease: Lease) async throws
+    func stopRevoked(_ lease: Lease) throws
+
+    // MARK: Supervision and management
+
+    /// Extends each lease by `visibilityTimeout` and reports whether a revoke was requested.
+    func renew(_ leases: [Lease]) async throws -> [Lease: LeaseStatus]
+
+    /// Fails a running job whose body outlived its hard time limit. Fenced like an ack, so the
+    /// abandoned body's later writes are refused.
+    func failAbandoned(_ lease: Lease, error: TaskErrorInfo) async throws
+
+    /// Gives back jobs whose bodies were abandoned at shutdown.
+    func releaseAbandoned(_ lease: Lease) async throws
 
     /// Revokes a job: waiting → `REVOKED` at once; running → flagged. Returns the state
     /// after the call, or nil for an unknown id.
@@ -84,4 +96,16 @@ public protocol QueueStore: Sendable {
     func removeWorker(name: String) async throws
     /// Workers whose last heartbeat is newer than `seenWithin` seconds.
     func workers(seenWithin: TimeInterval) async throws -> [WorkerInfo]
+}
+
+extension QueueStore {
+    /// Late ack without claiming a next job.
+    public func succeed(_ lease: Lease, result: JSONValue) throws {
+        _ = try succeed(lease, result: result, thenClaim: nil, worker: "")
+    }
+
+    /// Renews one lease.
+    public func renew(_ lease: Lease) async throws -> LeaseStatus {
+        try await renew([lease])[lease] ?? .lost
+    }
 }

@@ -87,8 +87,8 @@ extension SQLiteQueueStore {
             var conditions: [String] = []
             var arguments: [(any DatabaseValueConvertible)?] = []
             if let state = filter.state {
-                conditions.append("state = ?")
-                arguments.append(state.rawValue)
+                // A literal (from the enum, not user text) so the partial indexes apply.
+                conditions.append("state = '\(state.rawValue)'")
             }
             if let name = filter.name {
                 conditions.append("name = ?")

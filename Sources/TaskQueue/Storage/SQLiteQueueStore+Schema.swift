@@ -37,7 +37,9 @@ extension SQLiteQueueStore {
                     -- Lapsed leases are found without scanning.
                     CREATE INDEX jobs_leased ON jobs(lease_until) WHERE state IN ('STARTED','PROGRESS');
                     CREATE INDEX jobs_expiry ON jobs(expires_at) WHERE expires_at IS NOT NULL;
-                    CREATE INDEX jobs_state ON jobs(state, id);
+                    -- Dead letters by id. No index on state in general: every transition would
+                    -- move the job within it (STACK.md: pages written per transaction are the cost).
+                    CREATE INDEX jobs_failed ON jobs(id) WHERE state = 'FAILURE';
                     CREATE INDEX jobs_name ON jobs(name, id);
                     CREATE INDEX jobs_queue ON jobs(queue, id);
 

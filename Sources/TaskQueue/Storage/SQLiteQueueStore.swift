@@ -8,6 +8,8 @@ public final class SQLiteQueueStore: QueueStore {
     public let policy: StorePolicy
     let pool: DatabasePool
     private let writer: GroupCommitWriter
+    /// Checkpoints the WAL outside the writer's transactions.
+    private let checkpointer: WALCheckpointer?
     private let clock: any WallClock
     /// When lapsed leases were last given back by this process.
     private let lastReap = Mutex(Date.distantPast)
@@ -18,6 +20,12 @@ public final class SQLiteQueueStore: QueueStore {
         clock: any WallClock = SystemClock()
     ) throws {
         self.pool = try SQLiteDatabase.open(path: path, options: options, migrator: Self.migrator)
+        if options.readOnly {
+            self.checkpointer = nil
+        } else {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+            self.checkpointer = try WALCheckpointer(path: path)
+        }
         self.writer = GroupCommitWriter(pool: pool)
         self.policy = policy
         self.clock = clock
@@ -69,8 +77,8 @@ public final class SQLiteQueueStore: QueueStore {
 
     // MARK: Claim
 
-    public func claim(queues: [String], worker: String) async throws -> ClaimedJob? {
-        try await writer.write { db in try self.claimJob(db, queues: queues, worker: worker) }
+    public func claim(queues: [String], worker: String) throws -> ClaimedJob? {
+        try writer.writeSync { db in try self.claimJob(db, queues: queues, worker: worker) }
     }
 
     /// The claim inside a write transaction: reap lapsed leases (at most once a second), pick
@@ -83,58 +91,11 @@ public final class SQLiteQueueStore: QueueStore {
             return true
         }
         if reapDue { try Self.reapLapsedLeases(db, now: now, policy: policy) }
-        guard let id = try Self.bestDueJob(db, queues: queues, now: now) else { return nil }
-        let leaseUntil = now.addingTimeInterval(policy.visibilityTimeout)
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        UPDATE jobs SET state = 'STARTED', token = token + 1, deliveries = deliveries + 1,
-                            worker = ?, started_at = ?, lease_until = ?, meta = NULL
-                        WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .claim))
-                        RETURNING name, args, kwargs, queue, priority, token, deliveries, retries,
-                            enqueued_at, run_at
-                        """),
-                arguments: [worker, now.timeIntervalSince1970, leaseUntil.timeIntervalSince1970, id])
-        else { return nil }
-        let token: Int64 = row["token"]
-        let deliveries: Int = row["deliveries"]
-        try db.cachedStatement(
-            sql: "INSERT INTO attempts (job_id, token, delivery, worker, started_at) VALUES (?, ?, ?, ?, ?)"
-        ).execute(arguments: [id, token, deliveries, worker, now.timeIntervalSince1970])
-        return ClaimedJob(
-            id: id, name: row["name"], args: Self.decodeArray(row["args"]), kwargs: Self.decodeObject(row["kwargs"]),
-            queue: row["queue"], priority: row["priority"], lease: Lease(jobID: id, token: token),
-            deliveries: deliveries, retries: row["retries"], enqueuedAt: Self.date(row["enqueued_at"]),
-            runAt: Self.date(row["run_at"]), leaseUntil: leaseUntil)
-    }
-
-    /// The most urgent due job over `queues`: one indexed probe per queue, so a pool serving
-    /// several queues never sorts their backlog.
-    private static func bestDueJob(_ db: Database, queues: [String], now: Date) throws -> String? {
-        var best: (priority: Int, runAt: Double, id: String)?
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT id, priority, run_at FROM jobs INDEXED BY jobs_ready
-                WHERE \(TaskStateMachine.sqlCondition(of: .claim)) AND queue = ? AND run_at <= ?
-                ORDER BY priority DESC, run_at, id LIMIT 1
-                """)
-        for queue in queues {
-            guard let row = try Row.fetchOne(statement, arguments: [queue, now.timeIntervalSince1970]) else { continue }
-            let candidate = (priority: row["priority"] as Int, runAt: row["run_at"] as Double, id: row["id"] as String)
-            if let current = best, !Self.isMoreUrgent(candidate, than: current) { continue }
-            best = candidate
-        }
-        return best?.id
-    }
-
-    /// Priority first (9 before 0), then earlier due time, then enqueue order (ids are time-ordered).
-    private static func isMoreUrgent(
-        _ a: (priority: Int, runAt: Double, id: String), than b: (priority: Int, runAt: Double, id: String)
-    ) -> Bool {
-        if a.priority != b.priority { return a.priority > b.priority }
-        if a.runAt != b.runAt { return a.runAt < b.runAt }
-        return a.id < b.id
+        let hot = try writer.hotStatements(db)
+        guard let id = try hot.bestDueJob(queues: queues, now: now.timeIntervalSince1970) else { return nil }
+        return try hot.claim(
+            id: id, worker: worker, now: now.timeIntervalSince1970,
+            leaseUntil: now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970)
     }
 
     /// Gives lapsed leases back: `PENDING` again, or `FAILURE` (`WorkerLost`) after
@@ -192,55 +153,60 @@ public final class SQLiteQueueStore: QueueStore {
 
     // MARK: Lease-holder writes (fenced by the token)
 
-    public func renew(_ lease: Lease) async throws -> LeaseStatus {
+    public func renew(_ leases: [Lease]) async throws -> [Lease: LeaseStatus] {
         let clock = self.clock
         let timeout = policy.visibilityTimeout
         return try await writer.write { db in
             let until = clock.now().addingTimeInterval(timeout)
-            guard
+            var statuses: [Lease: LeaseStatus] = [:]
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET lease_until = ?
+                    WHERE id = ? AND token = ? AND state IN ('STARTED','PROGRESS')
+                    RETURNING revoke_requested
+                    """)
+            for lease in leases {
                 let revoke = try Bool.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            UPDATE jobs SET lease_until = ?
-                            WHERE id = ? AND token = ? AND state IN ('STARTED','PROGRESS')
-                            RETURNING revoke_requested
-                            """), arguments: [until.timeIntervalSince1970, lease.jobID, lease.token])
-            else { return .lost }
-            return .held(until: until, revokeRequested: revoke)
+                    statement, arguments: [until.timeIntervalSince1970, lease.jobID, lease.token])
+                statuses[lease] = revoke.map { .held(until: until, revokeRequested: $0) } ?? .lost
+            }
+            return statuses
         }
     }
 
-    public func progress(_ lease: Lease, meta: JSONValue) async throws {
-        let text = meta.jsonText
-        try await holderWrite(lease, event: .progress, set: "state = 'PROGRESS', meta = ?", arguments: [text])
+    public func progress(_ lease: Lease, meta: JSONValue) throws {
+        let update = holderUpdate(
+            lease, event: .progress, set: "state = 'PROGRESS', meta = ?", arguments: [meta.jsonText], attempt: nil)
+        try writer.writeSync(update)
     }
 
-    public func succeed(_ lease: Lease, result: JSONValue) async throws {
-        _ = try await succeed(lease, result: result, thenClaim: nil, worker: "")
-    }
-
-    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) async throws
+    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) throws
         -> ClaimedJob?
     {
         let now = clock.now()
-        let update = holderUpdate(
-            lease, event: .succeed,
-            set: "state = 'SUCCESS', result = ?, date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
-            arguments: [
-                result.jsonText, now.timeIntervalSince1970,
-                now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970,
-            ],
-            attempt: (.success, nil, now))
-        return try await writer.write { db in
-            try update(db)
+        let expires = now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970
+        let text = result.jsonText
+        return try writer.writeSync { db in
+            let hot = try self.writer.hotStatements(db)
+            guard try hot.succeed(lease, result: text, now: now.timeIntervalSince1970, expires: expires) else {
+                throw QueueError.staleLease(lease.jobID)
+            }
             guard let queues else { return nil }
             return try self.claimJob(db, queues: queues, worker: worker)
         }
     }
 
-    public func fail(_ lease: Lease, error: TaskErrorInfo) async throws {
+    public func fail(_ lease: Lease, error: TaskErrorInfo) throws {
+        try writer.writeSync(failure(lease, error: error))
+    }
+
+    public func failAbandoned(_ lease: Lease, error: TaskErrorInfo) async throws {
+        try await writer.write(failure(lease, error: error))
+    }
+
+    private func failure(_ lease: Lease, error: TaskErrorInfo) -> @Sendable (Database) throws -> Void {
         let now = clock.now()
-        try await holderWrite(
+        return holderUpdate(
             lease, event: .fail,
             set: "state = 'FAILURE', error = ?, date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
             arguments: [
@@ -250,40 +216,43 @@ public final class SQLiteQueueStore: QueueStore {
             attempt: (.failure, error, now))
     }
 
-    public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) async throws {
-        let now = clock.now()
-        try await holderWrite(
-            lease, event: .retry,
-            set: "state = 'RETRY', error = ?, run_at = ?, retries = retries + 1, lease_until = NULL, token = token + 1",
-            arguments: [Self.encode(error), at.timeIntervalSince1970],
-            attempt: (.retry, error, now))
+    public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) throws {
+        try writer.writeSync(
+            holderUpdate(
+                lease, event: .retry,
+                set: "state = 'RETRY', error = ?, run_at = ?, retries = retries + 1, lease_until = NULL, token = token + 1",
+                arguments: [Self.encode(error), at.timeIntervalSince1970],
+                attempt: (.retry, error, clock.now())))
     }
 
-    public func release(_ lease: Lease) async throws {
-        try await holderWrite(
+    public func release(_ lease: Lease) throws {
+        try writer.writeSync(releasing(lease))
+    }
+
+    public func releaseAbandoned(_ lease: Lease) async throws {
+        try await writer.write(releasing(lease))
+    }
+
+    private func releasing(_ lease: Lease) -> @Sendable (Database) throws -> Void {
+        holderUpdate(
             lease, event: .release, set: "state = 'PENDING', lease_until = NULL, token = token + 1", arguments: [],
             attempt: (.released, nil, clock.now()))
     }
 
-    public func stopRevoked(_ lease: Lease) async throws {
+    public func stopRevoked(_ lease: Lease) throws {
         let now = clock.now()
-        try await holderWrite(
-            lease, event: .stopRevoked,
-            set: "state = 'REVOKED', date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
-            arguments: [now.timeIntervalSince1970, now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970],
-            attempt: (.revoked, nil, now))
+        try writer.writeSync(
+            holderUpdate(
+                lease, event: .stopRevoked,
+                set: "state = 'REVOKED', date_done = ?, expires_at = ?, lease_until = NULL, token = token + 1",
+                arguments: [
+                    now.timeIntervalSince1970, now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970,
+                ],
+                attempt: (.revoked, nil, now)))
     }
 
     /// One fenced update: applies only if `lease` is the job's current delivery and the state
     /// machine allows `event` from the job's state; otherwise `QueueError.staleLease`.
-    private func holderWrite(
-        _ lease: Lease, event: TaskEvent, set assignments: String, arguments: [(any DatabaseValueConvertible)?],
-        attempt: (Attempt.Outcome, TaskErrorInfo?, Date)? = nil
-    ) async throws {
-        let update = holderUpdate(lease, event: event, set: assignments, arguments: arguments, attempt: attempt)
-        try await writer.write { db in try update(db) }
-    }
-
     private func holderUpdate(
         _ lease: Lease, event: TaskEvent, set assignments: String, arguments: [(any DatabaseValueConvertible)?],
         attempt: (Attempt.Outcome, TaskErrorInfo?, Date)?

@@ -1,51 +1,61 @@
 import Foundation
 import Synchronization
 
-/// How one delivery on a slot ended: the body returned or threw, or the slot gave up waiting
-/// for it (shutdown, or the hard time limit).
+/// How one delivery on a slot ended: the body returned or threw, or the worker gave up on it
+/// (hard time limit, shutdown) and the slot's thread was abandoned.
 enum RunEnding: Sendable {
     case body(Result<JSONValue, any Error>)
     case abandoned
-    case timeLimit(TimeInterval)
+    case timeLimit
 }
 
-/// The rendezvous between a running body, its lease keeper and shutdown: whichever ends the
-/// run first decides, later calls are ignored.
+/// One running delivery, shared by its slot thread (which runs the body) and the worker's
+/// supervisor (leases, time limits, revokes, shutdown). Whichever ends it first decides.
 final class SlotRun: Sendable {
     private struct State {
         var ending: RunEnding?
-        var waiter: CheckedContinuation<RunEnding, Never>?
         var leaseLost = false
+        var renewedAt: ContinuousClock.Instant
     }
 
+    let job: ClaimedJob
     let context: TaskContext
-    private let state = Mutex(State())
+    let slot: WorkerSlot
+    let softLimit: TimeInterval
+    let hardLimit: TimeInterval
+    let softDeadline: ContinuousClock.Instant
+    let hardDeadline: ContinuousClock.Instant
+    private let state: Mutex<State>
 
-    init(context: TaskContext) {
+    init(job: ClaimedJob, context: TaskContext, slot: WorkerSlot, softLimit: TimeInterval, hardLimit: TimeInterval) {
+        let now = ContinuousClock.now
+        self.job = job
         self.context = context
+        self.slot = slot
+        self.softLimit = softLimit
+        self.hardLimit = hardLimit
+        self.softDeadline = now + .seconds(softLimit)
+        self.hardDeadline = now + .seconds(hardLimit)
+        self.state = Mutex(State(renewedAt: now))
     }
 
     /// Ends the run unless something else ended it first; returns whether this call decided.
     @discardableResult
     func finish(_ ending: RunEnding) -> Bool {
-        let (decided, waiter) = state.withLock { state -> (Bool, CheckedContinuation<RunEnding, Never>?) in
-            guard state.ending == nil else { return (false, nil) }
+        state.withLock { state in
+            guard state.ending == nil else { return false }
             state.ending = ending
-            defer { state.waiter = nil }
-            return (true, state.waiter)
+            return true
         }
-        waiter?.resume(returning: ending)
-        return decided
     }
 
-    func ending() async -> RunEnding {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> RunEnding? in
-                if let ending = state.ending { return ending }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
+    var isFinished: Bool { state.withLock { $0.ending != nil } }
+
+    /// Whether the hard time limit ended this run (its body became a runaway).
+    var endedByTimeLimit: Bool {
+        state.withLock { state in
+            if case .timeLimit = state.ending { return true }
+            return false
         }
     }
 
@@ -56,4 +66,13 @@ final class SlotRun: Sendable {
     }
 
     var leaseLost: Bool { state.withLock { $0.leaseLost } }
+
+    /// Whether the lease is due for renewal (every third of the visibility timeout).
+    func renewalDue(every interval: TimeInterval, now: ContinuousClock.Instant) -> Bool {
+        state.withLock { now - $0.renewedAt >= .seconds(interval) }
+    }
+
+    func renewed(at instant: ContinuousClock.Instant) {
+        state.withLock { $0.renewedAt = instant }
+    }
 }

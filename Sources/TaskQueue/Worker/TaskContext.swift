@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -87,9 +86,7 @@ public final class TaskContext: Sendable {
     /// Records progress (`PROGRESS` with `meta`), committed before it returns. Throws
     /// `QueueError.staleLease` if this delivery no longer holds the job: the body should stop.
     public func progress(_ meta: JSONValue) throws {
-        let store = self.store
-        let lease = self.lease
-        try Self.blocking { try await store.progress(lease, meta: meta) }
+        try store.progress(lease, meta: meta)
     }
 
     /// Sleeps up to `seconds`, throwing as `checkCancellation()` does when asked to stop.
@@ -101,19 +98,5 @@ public final class TaskContext: Sendable {
             if left <= 0 { return }
             Thread.sleep(forTimeInterval: min(left, 0.02))
         }
-    }
-
-    /// Runs async work from a body thread and waits for it. Only for non-cooperative threads.
-    static func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<T, any Error>?>(nil)
-        Task {
-            let result: Result<T, any Error>
-            do { result = .success(try await work()) } catch { result = .failure(error) }
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        return try outcome.withLock { $0 }!.get()
     }
 }

@@ -16,12 +16,13 @@ public enum WorkerError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// One worker per process (`importer@host:pid`): runs the configured pools of slots, keeps a
-/// heartbeat row, and shuts down warm (finish, then release) or cold (release at once).
+/// One worker per process (`importer@host:pid`): runs the configured pools of slots, each on
+/// its own thread; supervises their leases, time limits and revokes; keeps a heartbeat row;
+/// and shuts down warm (finish, then release) or cold (release at once).
 public final class Worker: Service, Sendable {
     private struct State {
         var stopping = false
-        var runs: [String: SlotRun] = [:]
+        var runs: [ObjectIdentifier: SlotRun] = [:]
         var processed: [String: Int] = [:]
         var failed: [String: Int] = [:]
         /// Bodies abandoned at their hard time limit that are still running.
@@ -34,6 +35,9 @@ public final class Worker: Service, Sendable {
     let logger: Logger
     private let startedAt: Date
     private let state = Mutex(State())
+
+    /// How often the supervisor looks at running jobs: time limits fire within this.
+    static let tick: TimeInterval = 0.05
 
     public init(configuration: WorkerConfiguration, client: QueueClient, logger: Logger) {
         self.configuration = configuration
@@ -58,83 +62,91 @@ public final class Worker: Service, Sendable {
                 "pools": "\(configuration.pools.map { "\($0.queues.joined(separator: ","))×\($0.concurrency)" })",
                 "tasks": "\(client.registry.names.count)",
             ])
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for slot in slots {
-                    group.addTask { await slot.run() }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    for slot in slots {
+                        group.addTask { await slot.run() }
+                    }
+                    group.addTask { await self.heartbeatLoop() }
+                    group.addTask { await self.supervise() }
+                    // The background loops end with the slots: wait for every slot, then stop them.
+                    var remaining = slots.count
+                    while remaining > 0, await group.next() != nil { remaining -= 1 }
+                    group.cancelAll()
                 }
-                group.addTask { await self.heartbeatLoop() }
-                group.addTask { await self.revokeLoop() }
-                // The background loops end with the slots: wait for every slot, then stop them.
-                var remaining = slots.count
-                while remaining > 0, await group.next() != nil { remaining -= 1 }
-                group.cancelAll()
+            } onGracefulShutdown: {
+                self.beginWarmShutdown()
             }
-        } onGracefulShutdown: {
-            self.beginWarmShutdown()
+        } onCancel: {
+            self.coldShutdown()
         }
         try? await client.store.removeWorker(name: configuration.name)
         logger.info("worker_shutdown", metadata: ["worker": "\(configuration.name)"])
         if let fatal = state.withLock({ $0.fatal }) { throw fatal }
     }
 
+    // MARK: Shutdown
+
     /// Stop claiming; running jobs get `shutdown_grace` seconds, then are cancelled and released.
     public func beginWarmShutdown() {
-        let already = state.withLock { state -> Bool in
-            defer { state.stopping = true }
-            return state.stopping
-        }
-        guard !already else { return }
+        guard markStopping() else { return }
         logger.info("worker_stopping", metadata: ["grace": "\(configuration.shutdownGrace)"])
         client.doorbell.ring()
         DispatchQueue.global().asyncAfter(deadline: .now() + configuration.shutdownGrace) { [self] in
-            self.abandonRunningJobs()
+            Task { await self.abandonRunningJobs() }
         }
     }
 
-    /// Cold end of the grace period: running bodies are asked to stop and their leases released.
-    func abandonRunningJobs() {
-        let runs = state.withLock { Array($0.runs.values) }
-        for run in runs {
-            run.context.cancel(.shutdown)
-            run.finish(.abandoned)
-        }
+    /// Stop at once: running jobs are cancelled and released.
+    func coldShutdown() {
+        _ = markStopping()
+        client.doorbell.ring()
+        Task { await abandonRunningJobs() }
     }
 
     /// Stops at once (running jobs released) and makes `run()` throw `error`.
     func stop(because error: WorkerError) {
         state.withLock { state in
-            state.stopping = true
             if state.fatal == nil { state.fatal = error }
         }
         logger.critical("worker_exiting", metadata: ["reason": "\(error)"])
-        client.doorbell.ring()
-        abandonRunningJobs()
+        coldShutdown()
     }
 
-    func runawayStarted() {
-        let count = state.withLock { state -> Int in
-            state.runaways += 1
-            return state.runaways
-        }
-        logger.warning("runaway_body", metadata: ["runaways": "\(count)", "max": "\(configuration.maxRunawayTasks)"])
-        if count > configuration.maxRunawayTasks {
-            stop(because: .tooManyRunaways(count: count, limit: configuration.maxRunawayTasks))
+    /// Returns false if the worker was already stopping.
+    private func markStopping() -> Bool {
+        state.withLock { state in
+            defer { state.stopping = true }
+            return !state.stopping
         }
     }
 
-    func runawayEnded() {
-        state.withLock { $0.runaways -= 1 }
+    /// Bodies still running are asked to stop and left behind; their leases are released so
+    /// another worker may run the jobs again (not counted as lost deliveries).
+    func abandonRunningJobs() async {
+        for run in state.withLock({ Array($0.runs.values) }) where run.finish(.abandoned) {
+            run.context.cancel(.shutdown)
+            stopped(run)
+            run.slot.abandonThread()
+            do {
+                try await client.store.releaseAbandoned(run.job.lease)
+                logger.info("task_released", metadata: ["task.id": "\(run.job.id)"])
+            } catch {
+                logger.warning("release_refused", metadata: ["task.id": "\(run.job.id)", "error": "\(error)"])
+            }
+        }
     }
 
-    var runawayCount: Int { state.withLock { $0.runaways } }
+    // MARK: Runs
 
-    func started(_ run: SlotRun, slot: String) {
-        state.withLock { $0.runs[slot] = run }
+    func started(_ run: SlotRun) {
+        state.withLock { $0.runs[ObjectIdentifier(run)] = run }
+        logger.debug("task_started", metadata: ["task.id": "\(run.job.id)", "task.name": "\(run.job.name)"])
     }
 
-    func stopped(_ jobID: String, slot: String) {
-        state.withLock { _ = $0.runs.removeValue(forKey: slot) }
+    func stopped(_ run: SlotRun) {
+        state.withLock { _ = $0.runs.removeValue(forKey: ObjectIdentifier(run)) }
     }
 
     func record(_ name: String, failed: Bool) {
@@ -144,30 +156,102 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    func runawayEnded() {
+        state.withLock { $0.runaways -= 1 }
+    }
+
+    var runawayCount: Int { state.withLock { $0.runaways } }
+
+    // MARK: Supervision
+
+    /// Watches running jobs every `tick`: soft and hard time limits, lease renewal every third
+    /// of the visibility timeout (all due leases in one write), revoke flags every
+    /// `revokePollInterval` (one read), whichever process asked.
+    private func supervise() async {
+        let renewEvery = client.store.policy.visibilityTimeout / 3
+        var lastRevokeCheck = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(Self.tick))
+            let now = ContinuousClock.now
+            let runs = state.withLock { Array($0.runs.values) }
+            if runs.isEmpty { continue }
+            for run in runs {
+                if now >= run.softDeadline { run.context.cancel(.softTimeLimit, softLimit: run.softLimit) }
+                if now >= run.hardDeadline, run.finish(.timeLimit) { await enforceHardLimit(run) }
+            }
+            await renew(runs.filter { !$0.isFinished && $0.renewalDue(every: renewEvery, now: now) }, at: now)
+            if now - lastRevokeCheck >= .seconds(configuration.revokePollInterval) {
+                lastRevokeCheck = now
+                await relayRevokes(runs)
+            }
+        }
+    }
+
+    /// The job fails with `TimeLimitExceeded` (fenced: the body's later writes are refused),
+    /// its SQLite statements are interrupted, and its slot carries on with a new thread.
+    private func enforceHardLimit(_ run: SlotRun) async {
+        run.context.cancel(.timeLimit)
+        run.context.interrupt()
+        stopped(run)
+        run.slot.replaceThread()
+        let count = state.withLock { state -> Int in
+            state.runaways += 1
+            return state.runaways
+        }
+        let error = TaskErrorInfo(
+            type: "TimeLimitExceeded", message: "the task exceeded its hard time limit of \(run.hardLimit) s and was abandoned")
+        do {
+            try await client.store.failAbandoned(run.job.lease, error: error)
+            record(run.job.name, failed: true)
+        } catch {
+            logger.warning("time_limit_refused", metadata: ["task.id": "\(run.job.id)", "error": "\(error)"])
+        }
+        logger.error(
+            "task_time_limit",
+            metadata: ["task.id": "\(run.job.id)", "task.name": "\(run.job.name)", "runaways": "\(count)"])
+        if count > configuration.maxRunawayTasks {
+            stop(because: .tooManyRunaways(count: count, limit: configuration.maxRunawayTasks))
+        }
+    }
+
+    private func renew(_ runs: [SlotRun], at now: ContinuousClock.Instant) async {
+        guard !runs.isEmpty else { return }
+        do {
+            let statuses = try await client.store.renew(runs.map(\.job.lease))
+            for run in runs {
+                switch statuses[run.job.lease] ?? .lost {
+                case .lost:
+                    logger.warning("lease_lost", metadata: ["task.id": "\(run.job.id)"])
+                    run.markLeaseLost()
+                case .held(_, let revokeRequested):
+                    run.renewed(at: now)
+                    if revokeRequested { run.context.cancel(.revoked) }
+                }
+            }
+        } catch {
+            logger.error("lease_renewal_failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func relayRevokes(_ runs: [SlotRun]) async {
+        do {
+            let revoked = try await client.store.revokeRequested(among: runs.map(\.job.id))
+            for run in runs where revoked.contains(run.job.id) { run.context.cancel(.revoked) }
+        } catch {
+            logger.error("revoke_check_failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Heartbeat
+
     /// The heartbeat row: what `inspect` and the workers endpoint read.
     public func info() -> WorkerInfo {
-        let (processed, failed, active) = state.withLock { ($0.processed, $0.failed, $0.runs.values.map(\.context.id)) }
+        let (processed, failed, active) = state.withLock { ($0.processed, $0.failed, $0.runs.values.map(\.job.id)) }
         return WorkerInfo(
             name: configuration.name, pid: Int(ProcessInfo.processInfo.processIdentifier),
             host: ProcessInfo.processInfo.hostName, startedAt: startedAt, lastSeen: client.clock.now(),
             pools: configuration.pools, registered: client.registry.names, processed: processed, failed: failed,
             active: active.sorted())
-    }
-
-    /// Relays revokes of this worker's running jobs, whichever process asked, within
-    /// `revokePollInterval` (a cheap read of their flags).
-    private func revokeLoop() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(configuration.revokePollInterval))
-            let runs = state.withLock { Array($0.runs.values) }
-            guard !runs.isEmpty else { continue }
-            do {
-                let revoked = try await client.store.revokeRequested(among: runs.map(\.context.id))
-                for run in runs where revoked.contains(run.context.id) { run.context.cancel(.revoked) }
-            } catch {
-                logger.error("revoke_check_failed", metadata: ["error": "\(error)"])
-            }
-        }
     }
 
     private func heartbeatLoop() async {

@@ -2,179 +2,179 @@ import Foundation
 import Logging
 import Synchronization
 
-/// One unit of concurrency: claims a job (prefetch 1), runs its body on its own thread while
-/// keeping the lease and watching the time limits, then acks, retries, fails or releases it.
+/// One unit of concurrency: a thread of its own that claims a job (prefetch 1), runs its body,
+/// and acks, retries or fails it — claiming the next job in the ack's transaction. The worker's
+/// supervisor keeps the lease, enforces time limits and relays revokes meanwhile. When a hard
+/// time limit abandons a body that ignores cancellation, the slot gets a new thread and the old
+/// one ends whenever its body does.
 final class WorkerSlot: Sendable {
+    private struct State {
+        /// Which thread is the slot's; an abandoned thread's number is stale.
+        var thread = 0
+        var onExit: CheckedContinuation<Void, Never>?
+        var exited = false
+    }
+
     let label: String
     let queues: [String]
     private let worker: Worker
-    /// Replaced when the hard time limit abandons a body that ignores cancellation.
-    private let thread: Mutex<BodyThread>
+    private let state = Mutex(State())
 
     init(label: String, queues: [String], worker: Worker) {
         self.label = label
         self.queues = queues
         self.worker = worker
-        self.thread = Mutex(BodyThread(name: label))
     }
 
+    /// Runs the slot until the worker stops.
     func run() async {
-        defer { thread.withLock { $0.stop() } }
+        await withCheckedContinuation { continuation in
+            let number = state.withLock { state -> Int in
+                state.onExit = continuation
+                return state.thread
+            }
+            startThread(number)
+        }
+    }
+
+    private func startThread(_ number: Int) {
+        let thread = Thread { [self] in
+            loop(thread: number)
+            threadEnded(number)
+        }
+        thread.name = "\(label).\(number)"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// The hard time limit abandoned this slot's body: carry on with a new thread at once.
+    func replaceThread() {
+        let number = state.withLock { state -> Int? in
+            guard !state.exited else { return nil }
+            state.thread += 1
+            return state.thread
+        }
+        if let number { startThread(number) }
+    }
+
+    /// Shutdown abandoned this slot's body: the slot is done, whenever the body ends.
+    func abandonThread() {
+        state.withLock { $0.thread += 1 }
+        exit()
+    }
+
+    private func threadEnded(_ number: Int) {
+        let current = state.withLock { $0.thread == number }
+        if current { exit() }
+    }
+
+    private func exit() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.exited else { return nil }
+            state.exited = true
+            defer { state.onExit = nil }
+            return state.onExit
+        }
+        continuation?.resume()
+    }
+
+    private func isCurrent(_ number: Int) -> Bool {
+        state.withLock { $0.thread == number && !$0.exited }
+    }
+
+    // MARK: The slot thread
+
+    private func loop(thread number: Int) {
         let store = worker.client.store
+        let doorbell = worker.client.doorbell
         // The job claimed together with the previous job's ack, if any.
         var next: ClaimedJob?
-        while !Task.isCancelled {
+        while isCurrent(number) {
             if worker.isStopping {
-                if let next { try? await store.release(next.lease) }
+                if let next { try? store.release(next.lease) }
                 return
             }
-            let generation = worker.client.doorbell.generation
+            let generation = doorbell.generation
             let job: ClaimedJob?
-            do {
-                if let claimed = next {
-                    job = claimed
-                    next = nil
-                } else {
-                    job = try await store.claim(queues: queues, worker: worker.configuration.name)
+            if let claimed = next {
+                job = claimed
+                next = nil
+            } else {
+                do {
+                    job = try store.claim(queues: queues, worker: worker.configuration.name)
+                } catch {
+                    worker.logger.error("claim_failed", metadata: ["slot": "\(label)", "error": "\(error)"])
+                    Thread.sleep(forTimeInterval: worker.configuration.pollInterval)
+                    continue
                 }
-            } catch {
-                worker.logger.error("claim_failed", metadata: ["slot": "\(label)", "error": "\(error)"])
-                try? await Task.sleep(for: .seconds(worker.configuration.pollInterval))
-                continue
             }
             guard let job else {
-                await worker.client.doorbell.wait(after: generation, timeout: worker.configuration.pollInterval)
+                doorbell.wait(after: generation, timeout: worker.configuration.pollInterval)
                 continue
             }
             if worker.isStopping {
-                try? await store.release(job.lease)
+                try? store.release(job.lease)
                 return
             }
-            next = await execute(job)
+            guard let followUp = execute(job) else { return }  // abandoned: this thread is no longer the slot's
+            next = followUp.next
         }
-        if let next { try? await store.release(next.lease) }
     }
 
-    /// Runs one delivery; returns the next job if it was claimed with this one's ack.
-    private func execute(_ job: ClaimedJob) async -> ClaimedJob? {
-        let context = TaskContext(job: job, store: worker.client.store)
-        let run = SlotRun(context: context)
-        worker.started(run, slot: label)
-        defer { worker.stopped(job.id, slot: label) }
-        worker.logger.debug("task_started", metadata: ["task.id": "\(job.id)", "task.name": "\(job.name)"])
-        guard let definition = worker.client.registry.task(named: job.name) else {
-            let error = TaskErrorInfo(
-                type: "NotRegistered", message: "task '\(job.name)' is not registered in \(worker.configuration.name)")
-            return await settle(job, run: run, ending: .body(.failure(error)), retry: nil)
-        }
-        let softLimit = definition.softTimeLimit ?? worker.configuration.softTimeLimit
-        let hardLimit = definition.timeLimit ?? worker.configuration.timeLimit
-        let worker = self.worker
-        thread.withLock { thread in
-            thread.run {
-                let result = Result { try definition.body(context) }
-                // A body that outlived its hard time limit was abandoned: it is a runaway no more.
-                if !run.finish(.body(result)), run.context.isCancelled(for: .timeLimit) { worker.runawayEnded() }
-            }
-        }
-        let ending = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.keepLease(job, run: run) }
-            group.addTask { await Self.after(softLimit) { context.cancel(.softTimeLimit, softLimit: softLimit) } }
-            group.addTask {
-                await Self.after(hardLimit) {
-                    context.cancel(.timeLimit)
-                    context.interrupt()
-                    run.finish(.timeLimit(hardLimit))
-                }
-            }
-            let ending = await withTaskCancellationHandler {
-                await run.ending()
-            } onCancel: {
-                context.cancel(.shutdown)
-                run.finish(.abandoned)
-            }
-            group.cancelAll()
-            return ending
-        }
-        if case .timeLimit = ending { replaceAbandonedThread() }
-        return await settle(job, run: run, ending: ending, retry: definition.retry ?? worker.configuration.defaultRetry)
+    private struct FollowUp {
+        var next: ClaimedJob?
     }
 
-    /// Runs `action` after `seconds`, unless the task is cancelled first.
-    private static func after(_ seconds: TimeInterval, _ action: @Sendable () -> Void) async {
-        do {
-            try await Task.sleep(for: .seconds(seconds))
-            action()
-        } catch {}
-    }
-
-    /// The hard time limit abandoned a body that may never return: give the slot a new thread
-    /// at once and let the old one end whenever its body does.
-    private func replaceAbandonedThread() {
-        thread.withLock { thread in
-            thread.stop()
-            thread = BodyThread(name: label)
+    /// Runs one delivery on this thread. Returns nil if the worker abandoned it meanwhile.
+    private func execute(_ job: ClaimedJob) -> FollowUp? {
+        let definition = worker.client.registry.task(named: job.name)
+        let run = SlotRun(
+            job: job, context: TaskContext(job: job, store: worker.client.store), slot: self,
+            softLimit: definition?.softTimeLimit ?? worker.configuration.softTimeLimit,
+            hardLimit: definition?.timeLimit ?? worker.configuration.timeLimit)
+        worker.started(run)
+        let result: Result<JSONValue, any Error>
+        if let definition {
+            result = Result { try definition.body(run.context) }
+        } else {
+            result = .failure(
+                TaskErrorInfo(
+                    type: "NotRegistered", message: "task '\(job.name)' is not registered in \(worker.configuration.name)"))
         }
-        worker.runawayStarted()
+        guard run.finish(.body(result)) else {
+            // The supervisor gave up on this body (hard time limit or shutdown) and settled the job.
+            if run.endedByTimeLimit { worker.runawayEnded() }
+            return nil
+        }
+        worker.stopped(run)
+        return FollowUp(next: settle(run, result: result, retry: definition?.retry ?? worker.configuration.defaultRetry))
     }
 
-    /// Renews the lease every `visibility_timeout / 3` while the body runs, so a long task is
-    /// never delivered twice while this process lives; a lost lease stops the body.
-    private func keepLease(_ job: ClaimedJob, run: SlotRun) async {
+    /// Writes the delivery's outcome, fenced by its lease. A success also claims the slot's
+    /// next job in the same transaction, unless the worker is stopping.
+    private func settle(_ run: SlotRun, result: Result<JSONValue, any Error>, retry: RetryOptions?) -> ClaimedJob? {
         let store = worker.client.store
-        let interval = store.policy.visibilityTimeout / 3
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(interval))
-            if Task.isCancelled { return }
-            do {
-                switch try await store.renew(job.lease) {
-                case .lost:
-                    worker.logger.warning("lease_lost", metadata: ["task.id": "\(job.id)"])
-                    run.markLeaseLost()
-                    return
-                case .held(_, let revokeRequested):
-                    if revokeRequested { run.context.cancel(.revoked) }
-                }
-            } catch {
-                worker.logger.error("lease_renewal_failed", metadata: ["task.id": "\(job.id)", "error": "\(error)"])
-            }
-        }
-    }
-
-    /// Writes the delivery's outcome, fenced by its lease. A success also claims the slot's next
-    /// job in the same transaction, unless the worker is stopping.
-    private func settle(_ job: ClaimedJob, run: SlotRun, ending: RunEnding, retry: RetryOptions?) async -> ClaimedJob? {
-        let store = worker.client.store
-        let lease = job.lease
+        let job = run.job
         if run.leaseLost {
             worker.logger.warning("result_discarded", metadata: ["task.id": "\(job.id)", "reason": "lease lost"])
             return nil
         }
-        let reason = run.context.cancellationReason
         do {
-            switch ending {
-            case .abandoned:
-                try await store.release(lease)
-                worker.logger.info("task_released", metadata: ["task.id": "\(job.id)"])
-            case .timeLimit(let seconds):
-                let error = TaskErrorInfo(
-                    type: "TimeLimitExceeded", message: "the task exceeded its hard time limit of \(seconds) s and was abandoned")
-                try await store.fail(lease, error: error)
-                worker.record(job.name, failed: true)
-                worker.logger.error("task_time_limit", metadata: ["task.id": "\(job.id)", "task.name": "\(job.name)"])
-            case .body where reason == .revoked:
-                try await store.stopRevoked(lease)
+            switch (result, run.context.cancellationReason) {
+            case (_, .revoked):
+                try store.stopRevoked(job.lease)
                 worker.record(job.name, failed: false)
                 worker.logger.info("task_revoked", metadata: ["task.id": "\(job.id)"])
-            case .body(.failure) where reason == .shutdown:
-                try await store.release(lease)
-            case .body(.success(let value)):
-                let next = try await store.succeed(
-                    lease, result: value, thenClaim: worker.isStopping ? nil : queues, worker: worker.configuration.name)
+            case (.failure, .shutdown):
+                try store.release(job.lease)
+            case (.success(let value), _):
+                let next = try store.succeed(
+                    job.lease, result: value, thenClaim: worker.isStopping ? nil : queues,
+                    worker: worker.configuration.name)
                 worker.record(job.name, failed: false)
                 return next
-            case .body(.failure(let error)):
-                try await fail(job, error: error, retry: retry)
+            case (.failure(let error), _):
+                try fail(job, error: error, retry: retry)
             }
         } catch {
             worker.logger.warning("ack_refused", metadata: ["task.id": "\(job.id)", "error": "\(error)"])
@@ -182,19 +182,19 @@ final class WorkerSlot: Sendable {
         return nil
     }
 
-    private func fail(_ job: ClaimedJob, error: any Error, retry: RetryOptions?) async throws {
+    private func fail(_ job: ClaimedJob, error: any Error, retry: RetryOptions?) throws {
         let store = worker.client.store
         let info = TaskErrorInfo(error)
         if let retry, retry.isRetryable(error), job.retries < retry.maxRetries {
             let delay = (error as? RetryableError)?.countdown ?? retry.delay(afterRetries: job.retries)
-            try await store.retry(job.lease, error: info, at: worker.client.clock.now().addingTimeInterval(delay))
+            try store.retry(job.lease, error: info, at: worker.client.clock.now().addingTimeInterval(delay))
             worker.logger.info(
                 "task_retry",
                 metadata: [
                     "task.id": "\(job.id)", "task.name": "\(job.name)", "retry.in": "\(delay)", "error": "\(info.message)",
                 ])
         } else {
-            try await store.fail(job.lease, error: info)
+            try store.fail(job.lease, error: info)
             worker.record(job.name, failed: true)
             worker.logger.info(
                 "task_failed", metadata: ["task.id": "\(job.id)", "task.name": "\(job.name)", "error.type": "\(info.type)"])

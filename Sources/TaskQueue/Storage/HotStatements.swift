@@ -1,0 +1,109 @@
+import CSQLite
+import Foundation
+import GRDB
+
+/// The queue's hot statements, prepared once on the writer connection (see `RawStatement`).
+/// Not thread-safe by itself: it is only used inside the group-commit writer's transactions,
+/// which run one at a time.
+final class HotStatements: @unchecked Sendable {
+    let savepoint: RawStatement
+    let release: RawStatement
+    let rollback: RawStatement
+    let bestDue: RawStatement
+    let claim: RawStatement
+    let openAttempt: RawStatement
+    let succeed: RawStatement
+    let closeAttempt: RawStatement
+
+    init(_ db: Database) throws {
+        guard let connection = db.sqliteConnection else { throw QueueError.storage("the database connection is closed") }
+        func prepare(_ sql: String) throws -> RawStatement { try RawStatement(connection: connection, sql: sql) }
+        savepoint = try prepare("SAVEPOINT write")
+        release = try prepare("RELEASE SAVEPOINT write")
+        rollback = try prepare("ROLLBACK TO SAVEPOINT write")
+        bestDue = try prepare(
+            """
+            SELECT id, priority, run_at FROM jobs INDEXED BY jobs_ready
+            WHERE \(TaskStateMachine.sqlCondition(of: .claim)) AND queue = ? AND run_at <= ?
+            ORDER BY priority DESC, run_at, id LIMIT 1
+            """)
+        claim = try prepare(
+            """
+            UPDATE jobs SET state = 'STARTED', token = token + 1, deliveries = deliveries + 1,
+                worker = ?, started_at = ?, lease_until = ?, meta = NULL
+            WHERE id = ? AND \(TaskStateMachine.sqlCondition(of: .claim))
+            RETURNING name, args, kwargs, queue, priority, token, deliveries, retries, enqueued_at, run_at
+            """)
+        openAttempt = try prepare(
+            "INSERT INTO attempts (job_id, token, delivery, worker, started_at) VALUES (?, ?, ?, ?, ?)")
+        succeed = try prepare(
+            """
+            UPDATE jobs SET state = 'SUCCESS', result = ?, date_done = ?, expires_at = ?, lease_until = NULL,
+                token = token + 1
+            WHERE id = ? AND token = ? AND \(TaskStateMachine.sqlCondition(of: .succeed))
+            """)
+        closeAttempt = try prepare(
+            "UPDATE attempts SET outcome = ?, finished_at = ?, error = ? WHERE job_id = ? AND token = ?")
+    }
+
+    /// Runs `body` inside a savepoint: its changes are undone if it throws.
+    func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+        try savepoint.run()
+        do {
+            let value = try body()
+            try release.run()
+            return value
+        } catch {
+            try rollback.run()
+            try release.run()
+            throw error
+        }
+    }
+
+    /// The most urgent due job of `queues`: one indexed probe per queue.
+    func bestDueJob(queues: [String], now: Double) throws -> String? {
+        var best: (priority: Int64, runAt: Double, id: String)?
+        for queue in queues {
+            bestDue.bind([queue, now])
+            defer { bestDue.reset() }
+            guard try bestDue.step() else { continue }
+            let candidate = (priority: bestDue.int(1), runAt: bestDue.double(2), id: bestDue.text(0))
+            if let current = best {
+                let better =
+                    candidate.priority != current.priority
+                    ? candidate.priority > current.priority
+                    : (candidate.runAt != current.runAt ? candidate.runAt < current.runAt : candidate.id < current.id)
+                if !better { continue }
+            }
+            best = candidate
+        }
+        return best?.id
+    }
+
+    /// Takes the lease of job `id` and opens its attempt.
+    func claim(id: String, worker: String, now: Double, leaseUntil: Double) throws -> ClaimedJob? {
+        claim.bind([worker, now, leaseUntil, id])
+        guard try claim.step() else {
+            claim.reset()
+            return nil
+        }
+        let token = claim.int(5)
+        let deliveries = Int(claim.int(6))
+        let job = ClaimedJob(
+            id: id, name: claim.text(0), argsJSON: claim.text(1), kwargsJSON: claim.text(2), queue: claim.text(3),
+            priority: Int(claim.int(4)), lease: Lease(jobID: id, token: token), deliveries: deliveries,
+            retries: Int(claim.int(7)), enqueuedAt: Date(timeIntervalSince1970: claim.double(8)),
+            runAt: Date(timeIntervalSince1970: claim.double(9)), leaseUntil: Date(timeIntervalSince1970: leaseUntil))
+        while try claim.step() {}
+        claim.reset()
+        try openAttempt.run([id, token, deliveries, worker, now])
+        return job
+    }
+
+    /// The late ack, fenced by the lease; false if the lease is stale.
+    func succeed(_ lease: Lease, result: String, now: Double, expires: Double) throws -> Bool {
+        guard try succeed.run([result, now, expires, lease.jobID, lease.token]) == 1 else { return false }
+        try closeAttempt.run([Attempt.Outcome.success.rawValue, now, nil, lease.jobID, lease.token])
+        return true
+    }
+}

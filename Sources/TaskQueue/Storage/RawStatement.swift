@@ -1,0 +1,75 @@
+import CSQLite
+import Foundation
+
+/// A prepared statement on the writer connection through the C API: the queue's hottest
+/// statements (claim, ack, savepoints) run tens of thousands of times a second, where GRDB's
+/// per-statement conveniences cost as much as SQLite's own work (STACK.md). Only used inside
+/// the group-commit writer, which serializes every access.
+final class RawStatement {
+    private let handle: OpaquePointer
+    private let connection: OpaquePointer
+
+    /// SQLite copies bound text at once (`SQLITE_TRANSIENT`).
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    init(connection: OpaquePointer, sql: String) throws {
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else {
+            throw QueueError.storage("cannot prepare statement: \(String(cString: sqlite3_errmsg(connection)))")
+        }
+        self.handle = statement
+        self.connection = connection
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    /// Binds `values` (Int, Int64, Double, String, nil) from index 1.
+    func bind(_ values: [Any?]) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case let text as String: sqlite3_bind_text(handle, index, text, -1, Self.transient)
+            case let number as Int: sqlite3_bind_int64(handle, index, Int64(number))
+            case let number as Int64: sqlite3_bind_int64(handle, index, number)
+            case let number as Double: sqlite3_bind_double(handle, index, number)
+            case let flag as Bool: sqlite3_bind_int64(handle, index, flag ? 1 : 0)
+            default: sqlite3_bind_null(handle, index)
+            }
+        }
+    }
+
+    /// Steps once: true when a row is available.
+    func step() throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let message = String(cString: sqlite3_errmsg(connection))
+            sqlite3_reset(handle)
+            throw QueueError.storage("SQLite: \(message)")
+        }
+    }
+
+    /// Runs the statement to completion; returns the rows it changed.
+    @discardableResult
+    func run(_ values: [Any?] = []) throws -> Int {
+        bind(values)
+        while try step() {}
+        sqlite3_reset(handle)
+        return Int(sqlite3_changes(connection))
+    }
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    func text(_ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, column) else { return "" }
+        return String(cString: pointer)
+    }
+
+    func reset() { sqlite3_reset(handle) }
+}
