@@ -30,23 +30,25 @@ struct QueueBenchCommand: AsyncParsableCommand {
         default: throw CommandFailure("--synchronous must be normal, full or both")
         }
         LineLogHandler.bootstrap(level: .warning, format: .text)
-        // Idle RSS: the process with its runtime loaded, before any queue work.
-        try await Task.sleep(for: .milliseconds(200))
-        let idle = ProcessMemory.residentBytes ?? 0
         var benchmark = QueueBenchmark()
         benchmark.jobs = jobs
         benchmark.latencySamples = samples
         benchmark.concurrency = concurrency
         print("queue benchmark: \(jobs) no-op jobs, \(concurrency) slots, \(samples) latency samples")
-        print("| synchronous | drain pre-filled (jobs/s) | drain while enqueuing (jobs/s) | enqueue (jobs/s) | enqueue→start p50 / p99 (ms) | longest write txn (ms) | idle / peak RSS (MB) |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for mode in modes {
-            let report = try await benchmark.run(synchronous: mode, idleRSS: idle)
+        print(
+            "| synchronous | drain pre-filled (jobs/s) | drain while enqueuing (jobs/s) | writes per commit | enqueue (jobs/s) "
+                + "| enqueue→start p50 / p99 (ms) | longest write txn (ms) | idle / peak RSS (MB) |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for (index, mode) in modes.enumerated() {
+            let report = try await benchmark.run(synchronous: mode)
+            // Idle RSS means something only before the first run has grown the heap.
+            let idle = index == 0 ? String(format: "%.1f", Double(report.idleRSS) / 1e6) : "–"
             print(
-                "| \(mode.rawValue.lowercased()) | \(Int(report.drainPrefilledPerSecond)) | \(Int(report.drainWhileEnqueuingPerSecond)) | \(Int(report.enqueuePerSecond)) | "
+                "| \(mode.rawValue.lowercased()) | \(Int(report.drainPrefilledPerSecond)) | \(Int(report.drainWhileEnqueuingPerSecond)) "
+                    + "| \(String(format: "%.2f", report.writesPerCommit)) | \(Int(report.enqueuePerSecond)) | "
                     + String(format: "%.3f / %.3f", report.latencyP50 * 1000, report.latencyP99 * 1000)
                     + " | " + String(format: "%.1f", report.longestTransaction * 1000)
-                    + " | " + String(format: "%.1f / %.1f", Double(report.idleRSS) / 1e6, Double(report.peakRSS) / 1e6) + " |")
+                    + " | \(idle) / " + String(format: "%.1f", Double(report.peakRSS) / 1e6) + " |")
         }
     }
 }

@@ -116,11 +116,3 @@ public struct Inspector: Sendable {
                 }))
     }
 }
-
-/// ISO 8601 UTC with milliseconds: `2026-11-25T12:00:00.123Z` (DESIGN.md §6).
-public enum ISO8601 {
-    public static func string(_ date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
-    }
-}

@@ -19,6 +19,8 @@ public struct QueueBenchmark: Sendable {
         public var peakRSS: Int
         /// The longest write transaction seen, in seconds.
         public var longestTransaction: Double
+        /// Writes per commit while draining (group commit at work).
+        public var writesPerCommit: Double
     }
 
     public var jobs = 10_000
@@ -30,7 +32,7 @@ public struct QueueBenchmark: Sendable {
 
     static let task = "bench.noop"
 
-    public func run(synchronous: SQLiteOptions.Synchronous, idleRSS: Int) async throws -> Report {
+    public func run(synchronous: SQLiteOptions.Synchronous) async throws -> Report {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteQueueStore(
@@ -45,11 +47,19 @@ public struct QueueBenchmark: Sendable {
         let client = QueueClient(store: store, registry: registry)
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let worker = Worker(
-            configuration: WorkerConfiguration(
-                name: "bench@local:\(ProcessInfo.processInfo.processIdentifier)",
-                pools: [.init(queues: ["default"], concurrency: concurrency)]),
-            client: client, logger: logger)
+        let configuration = WorkerConfiguration(
+            name: "bench@local:\(ProcessInfo.processInfo.processIdentifier)",
+            pools: [.init(queues: ["default"], concurrency: concurrency)])
+
+        // Idle RSS: the store open and a worker waiting for jobs, as `importer worker` idles.
+        let idler = Worker(configuration: configuration, client: client, logger: logger)
+        let idling = Task { try await idler.run() }
+        try await Task.sleep(for: .seconds(1))
+        let idleRSS = ProcessMemory.residentBytes ?? 0
+        idler.beginWarmShutdown()
+        try await idling.value
+
+        let worker = Worker(configuration: configuration, client: client, logger: logger)
 
         // Enqueue rate, and the pre-filled backlog for the first drain.
         let enqueueSeconds = try await timed { try await enqueue(jobs, client: client) }
@@ -58,9 +68,7 @@ public struct QueueBenchmark: Sendable {
         let before = store.writeStatistics
         let drainSeconds = try await timed { try await waitForSuccesses(jobs, worker: worker, store: store) }
         let after = store.writeStatistics
-        if ProcessInfo.processInfo.environment["BENCH_DEBUG"] != nil {
-            print("drain: \(after.transactions - before.transactions) transactions, \(after.writes - before.writes) writes, \(after.busySeconds - before.busySeconds) s busy of \(drainSeconds) s")
-        }
+        let writesPerCommit = Double(after.writes - before.writes) / Double(max(1, after.transactions - before.transactions))
 
         // Drain while producers enqueue.
         let whileSeconds = try await timed {
@@ -85,7 +93,8 @@ public struct QueueBenchmark: Sendable {
             synchronous: synchronous, jobs: jobs, enqueuePerSecond: Double(jobs) / enqueueSeconds,
             drainPrefilledPerSecond: Double(jobs) / drainSeconds, drainWhileEnqueuingPerSecond: Double(jobs) / whileSeconds,
             latencyP50: latencies[latencies.count / 2], latencyP99: latencies[latencies.count * 99 / 100],
-            idleRSS: idleRSS, peakRSS: ProcessMemory.peakResidentBytes ?? 0, longestTransaction: longest)
+            idleRSS: idleRSS, peakRSS: ProcessMemory.peakResidentBytes ?? 0, longestTransaction: longest,
+            writesPerCommit: writesPerCommit)
     }
 
     private func enqueue(_ count: Int, client: QueueClient) async throws {

@@ -128,13 +128,14 @@ public final class Worker: Service, Sendable {
         for run in state.withLock({ Array($0.runs.values) }) where run.finish(.abandoned) {
             run.context.cancel(.shutdown)
             stopped(run)
-            run.slot.abandonThread()
             do {
                 try await client.store.releaseAbandoned(run.job.lease)
                 logger.info("task_released", metadata: ["task.id": "\(run.job.id)"])
             } catch {
                 logger.warning("release_refused", metadata: ["task.id": "\(run.job.id)", "error": "\(error)"])
             }
+            // Only now may the slot end (and with the last slot, the process): the release is committed.
+            run.slot.abandonThread()
         }
     }
 
