@@ -7,81 +7,60 @@ import Testing
 /// Misbehaving tasks and crashes with the real binary: time limits, revokes across processes
 /// and restarts, purge, and group commit under SIGKILL.
 @Suite(.serialized) struct PressureTests {
-    static let testTasks = ["IMPORTER_ENABLE_TEST_TASKS": "true"]
-
-    func store(_ sandbox: Sandbox) throws -> SQLiteQueueStore {
-        try SQLiteQueueStore(path: sandbox.dataDir + "/queue.sqlite")
-    }
-
-    func record(_ store: SQLiteQueueStore, _ id: String) async throws -> JobRecord? {
-        guard case .found(let record) = try await store.job(id: id) else { return nil }
-        return record
-    }
-
-    func startWorker(_ sandbox: Sandbox, _ arguments: [String] = [], _ environment: [String: String] = [:]) async throws
-        -> ImporterProcess
-    {
-        let worker = try ImporterProcess(
-            ["worker"] + arguments, dataDir: sandbox.dataDir,
-            environment: Self.testTasks.merging(environment) { _, new in new })
-        #expect(await worker.waitForLog("worker_ready"), "worker did not start: \(worker.log)")
-        return worker
-    }
-
     @Test func revokeOfAJobRunningInAnotherProcessStopsItWithinASecond() async throws {
         let sandbox = try Sandbox()
-        let worker = try await startWorker(sandbox)
+        let worker = try await sandbox.startWorker()
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let id = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [30])).id
-        #expect(try await eventually(timeout: 10) { try await record(store, id)?.state == .started })
+        #expect(try await eventually(timeout: 10) { try await store.record(id)?.state == .started })
         let revoked = Date()
         #expect(try await store.revoke(id: id) == .started)
-        #expect(try await eventually(timeout: 5) { try await record(store, id)?.state == .revoked })
+        #expect(try await eventually(timeout: 5) { try await store.record(id)?.state == .revoked })
         #expect(Date().timeIntervalSince(revoked) < 1.5)
     }
 
     @Test func revocationsSurviveARestart() async throws {
         // Given a delayed job revoked while no worker runs
         let sandbox = try Sandbox()
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let delayed = try await store.enqueue(NewJob(name: TestTasks.noop, runAt: Date().addingTimeInterval(1))).id
         let revoke = try await ImporterProcess.run(["revoke", delayed], dataDir: sandbox.dataDir)
         #expect(revoke.status == 0)
         #expect(try JSONValue(parsing: revoke.output)["state"] == "REVOKED")
         // And a running job whose worker is killed, then revoked
-        let first = try await startWorker(sandbox, [], ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
+        let first = try await sandbox.startWorker(environment: ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
         defer { first.signal(SIGKILL) }
         let running = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [30])).id
-        #expect(try await eventually(timeout: 10) { try await record(store, running)?.state == .started })
+        #expect(try await eventually(timeout: 10) { try await store.record(running)?.state == .started })
         first.signal(SIGKILL)
         _ = await first.waitForExit()
         #expect(try await ImporterProcess.run(["revoke", running], dataDir: sandbox.dataDir).status == 0)
         // When a worker starts again
-        let second = try await startWorker(sandbox, [], ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
+        let second = try await sandbox.startWorker(environment: ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
         defer { second.signal(SIGKILL) }
         // Then neither runs again
-        #expect(try await eventually(timeout: 10) { try await record(store, running)?.state == .revoked })
+        #expect(try await eventually(timeout: 10) { try await store.record(running)?.state == .revoked })
         try await Task.sleep(for: .seconds(1.5))
-        #expect(try await record(store, delayed)?.state == .revoked)
-        #expect(try await record(store, delayed)?.attempts.isEmpty == true)
-        #expect(try await record(store, running)?.attempts.map(\.outcome) == [.lost])
+        #expect(try await store.record(delayed)?.state == .revoked)
+        #expect(try await store.record(delayed)?.attempts.isEmpty == true)
+        #expect(try await store.record(running)?.attempts.map(\.outcome) == [.lost])
         let unknown = try await ImporterProcess.run(["revoke", JobID.make()], dataDir: sandbox.dataDir)
         #expect(unknown.status != 0)
     }
 
     @Test func hardTimeLimitReplacesTheSlotOfASpinningBody() async throws {
         let sandbox = try Sandbox()
-        let worker = try await startWorker(
-            sandbox, ["--queues", "default", "--concurrency", "1"], ["IMPORTER_TIME_LIMIT": "0.5"])
+        let worker = try await sandbox.startWorker(
+            ["--queues", "default", "--concurrency", "1"], environment: ["IMPORTER_TIME_LIMIT": "0.5"])
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let start = Date()
         let spin = try await store.enqueue(NewJob(name: TestTasks.spin, args: [4])).id
         let next = try await store.enqueue(NewJob(name: TestTasks.noop)).id
-        #expect(try await eventually(timeout: 10) { try await record(store, next)?.state == .success })
+        #expect(try await eventually(timeout: 10) { try await store.record(next)?.state == .success })
         #expect(Date().timeIntervalSince(start) < 2)
-        let job = try #require(try await record(store, spin))
+        let job = try #require(try await store.record(spin))
         #expect(job.state == .failure)
         #expect(job.error?.type == "TimeLimitExceeded")
         #expect(worker.process.isRunning)
@@ -89,10 +68,10 @@ import Testing
 
     @Test func tooManyRunawaysMakeTheWorkerExitNonZero() async throws {
         let sandbox = try Sandbox()
-        let worker = try await startWorker(
-            sandbox, [], ["IMPORTER_TIME_LIMIT": "0.3", "IMPORTER_MAX_RUNAWAY_TASKS": "0"])
+        let worker = try await sandbox.startWorker(
+            environment: ["IMPORTER_TIME_LIMIT": "0.3", "IMPORTER_MAX_RUNAWAY_TASKS": "0"])
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         _ = try await store.enqueue(NewJob(name: TestTasks.spin, args: [10]))
         let status = await worker.waitForExit(timeout: 10)
         #expect(status != nil && status != 0)
@@ -101,7 +80,7 @@ import Testing
 
     @Test func purgeRemovesWaitingJobsAndAsksFirst() async throws {
         let sandbox = try Sandbox()
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         for _ in 0..<3 { _ = try await store.enqueue(NewJob(name: TestTasks.noop, queue: "a")) }
         _ = try await store.enqueue(NewJob(name: TestTasks.noop, queue: "a", runAt: Date().addingTimeInterval(600)))
         _ = try await store.enqueue(NewJob(name: TestTasks.noop, queue: "b"))
@@ -117,7 +96,7 @@ import Testing
         let forced = try await ImporterProcess.run(["purge", "--queue", "a", "--force"], dataDir: sandbox.dataDir)
         #expect(forced.status == 0)
         #expect(forced.output.contains("purged 4 waiting jobs"))
-        #expect(try await record(store, running)?.state == .started)
+        #expect(try await store.record(running)?.state == .started)
 
         // On a terminal it asks, and "y" purges the rest.
         let script = "/usr/bin/script"
@@ -142,7 +121,7 @@ import Testing
     @Test func groupCommitLosesNoCommittedJobWhenKilled() async throws {
         // Given 50 concurrent enqueuers and 2 worker slots in one process
         let sandbox = try Sandbox()
-        let environment = Self.testTasks.merging(["IMPORTER_VISIBILITY_TIMEOUT": "1"]) { _, new in new }
+        let environment = Sandbox.testTasks.merging(["IMPORTER_VISIBILITY_TIMEOUT": "1"]) { _, new in new }
         let load = try ImporterProcess(
             ["bench", "load", "--enqueuers", "50", "--jobs", "400"], dataDir: sandbox.dataDir, environment: environment)
         defer { load.signal(SIGKILL) }
@@ -155,9 +134,9 @@ import Testing
         #expect(received.count > 0)
         // Then after a worker drains what is left, every id a caller received exists and
         // every job succeeded exactly once
-        let worker = try await startWorker(sandbox, [], ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
+        let worker = try await sandbox.startWorker(environment: ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let settled = try await eventually(timeout: 60) {
             try await store.pool.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state <> 'SUCCESS'")

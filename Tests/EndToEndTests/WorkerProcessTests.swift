@@ -7,31 +7,12 @@ import Testing
 /// The real binary on a temporary data directory: delivery guarantees across processes,
 /// crashes (SIGKILL) and shutdown (SIGTERM).
 @Suite(.serialized) struct WorkerProcessTests {
-    static let testTasks = ["IMPORTER_ENABLE_TEST_TASKS": "true"]
-
-    /// Opens the sandbox's queue from the test process, as a second client would.
-    func store(_ sandbox: Sandbox) throws -> SQLiteQueueStore {
-        try SQLiteQueueStore(path: sandbox.dataDir + "/queue.sqlite")
-    }
-
-    func record(_ store: SQLiteQueueStore, _ id: String) async throws -> JobRecord? {
-        guard case .found(let record) = try await store.job(id: id) else { return nil }
-        return record
-    }
-
-    func startWorker(_ sandbox: Sandbox, _ environment: [String: String] = [:]) async throws -> ImporterProcess {
-        let worker = try ImporterProcess(
-            ["worker"], dataDir: sandbox.dataDir, environment: Self.testTasks.merging(environment) { _, new in new })
-        #expect(await worker.waitForLog("worker_ready"), "worker did not start: \(worker.log)")
-        return worker
-    }
-
     @Test func twoWorkersDrainNoopJobsEachExactlyOnce() async throws {
         // Given two worker processes on one data directory
         let sandbox = try Sandbox()
-        let workers = [try await startWorker(sandbox), try await startWorker(sandbox)]
+        let workers = [try await sandbox.startWorker(), try await sandbox.startWorker()]
         defer { workers.forEach { $0.signal(SIGKILL) } }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         // When 2,000 noop jobs are enqueued
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<2000 {
@@ -65,19 +46,19 @@ import Testing
         // Given a worker running a 3 s sleep with a 2 s visibility timeout
         let sandbox = try Sandbox()
         let environment = ["IMPORTER_VISIBILITY_TIMEOUT": "2"]
-        let first = try await startWorker(sandbox, environment)
+        let first = try await sandbox.startWorker(environment: environment)
         defer { first.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let id = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [3])).id
-        #expect(try await eventually(timeout: 10) { try await record(store, id)?.state == .started })
+        #expect(try await eventually(timeout: 10) { try await store.record(id)?.state == .started })
         // When the worker is killed and another one starts
         first.signal(SIGKILL)
         _ = await first.waitForExit()
-        let second = try await startWorker(sandbox, environment)
+        let second = try await sandbox.startWorker(environment: environment)
         defer { second.signal(SIGKILL) }
         // Then the job is delivered again after its lease lapses and succeeds
-        #expect(try await eventually(timeout: 20) { try await record(store, id)?.state == .success })
-        let job = try #require(try await record(store, id))
+        #expect(try await eventually(timeout: 20) { try await store.record(id)?.state == .success })
+        let job = try #require(try await store.record(id))
         #expect(job.deliveries == 2)
         #expect(job.lostDeliveries == 1)
         #expect(job.attempts.map(\.outcome) == [.lost, .success])
@@ -85,24 +66,24 @@ import Testing
 
     @Test func sleepThreeTimesTheVisibilityTimeoutRunsOnce() async throws {
         let sandbox = try Sandbox()
-        let worker = try await startWorker(sandbox, ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
+        let worker = try await sandbox.startWorker(environment: ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let id = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [3])).id
-        #expect(try await eventually(timeout: 20) { try await record(store, id)?.state == .success })
-        let job = try #require(try await record(store, id))
+        #expect(try await eventually(timeout: 20) { try await store.record(id)?.state == .success })
+        let job = try #require(try await store.record(id))
         #expect(job.deliveries == 1)
         #expect(job.attempts.map(\.outcome) == [.success])
     }
 
     @Test func failTwiceSucceedsOnTheThirdRun() async throws {
         let sandbox = try Sandbox()
-        let worker = try await startWorker(sandbox, ["IMPORTER_RETRY_DELAY": "0.1", "IMPORTER_RETRY_JITTER": "false"])
+        let worker = try await sandbox.startWorker(environment: ["IMPORTER_RETRY_DELAY": "0.1", "IMPORTER_RETRY_JITTER": "false"])
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let id = try await store.enqueue(NewJob(name: TestTasks.fail, args: [2])).id
-        #expect(try await eventually(timeout: 20) { try await record(store, id)?.state == .success })
-        let job = try #require(try await record(store, id))
+        #expect(try await eventually(timeout: 20) { try await store.record(id)?.state == .success })
+        let job = try #require(try await store.record(id))
         #expect(job.retries == 2)
         #expect(job.attempts.map(\.outcome) == [.retry, .retry, .success])
         #expect(job.attempts.compactMap(\.error?.type) == ["RetryableError", "RetryableError"])
@@ -111,35 +92,35 @@ import Testing
     @Test func sigtermDrainsGracefully() async throws {
         // Given a worker running a 1.5 s job
         let sandbox = try Sandbox()
-        let worker = try await startWorker(sandbox)
+        let worker = try await sandbox.startWorker()
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let id = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [1.5])).id
-        #expect(try await eventually(timeout: 10) { try await record(store, id)?.state == .started })
+        #expect(try await eventually(timeout: 10) { try await store.record(id)?.state == .started })
         // When it gets SIGTERM
         worker.signal(SIGTERM)
         // Then it finishes the job, stops claiming, and exits 0
         let extra = try await store.enqueue(NewJob(name: TestTasks.noop)).id
         #expect(await worker.waitForExit(timeout: 15) == 0)
-        #expect(try await record(store, id)?.state == .success)
-        #expect(try await record(store, extra)?.state == .pending)
+        #expect(try await store.record(id)?.state == .success)
+        #expect(try await store.record(extra)?.state == .pending)
         #expect(worker.log.contains("worker_shutdown"))
         #expect(try await store.workers(seenWithin: 100).isEmpty)
     }
 
     @Test func graceExpiryReleasesAndASecondSignalIsCold() async throws {
         let sandbox = try Sandbox()
-        let worker = try await startWorker(sandbox, ["IMPORTER_SHUTDOWN_GRACE": "60"])
+        let worker = try await sandbox.startWorker(environment: ["IMPORTER_SHUTDOWN_GRACE": "60"])
         defer { worker.signal(SIGKILL) }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         let id = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [60])).id
-        #expect(try await eventually(timeout: 10) { try await record(store, id)?.state == .started })
+        #expect(try await eventually(timeout: 10) { try await store.record(id)?.state == .started })
         worker.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(300))
         #expect(worker.process.isRunning)
         worker.signal(SIGINT)
         #expect(await worker.waitForExit(timeout: 10) == 0)
-        let job = try #require(try await record(store, id))
+        let job = try #require(try await store.record(id))
         #expect(job.state == .pending)
         #expect(job.lostDeliveries == 0)
         #expect(job.attempts.map(\.outcome) == [.released])
@@ -149,7 +130,7 @@ import Testing
         let sandbox = try Sandbox()
         let migrations = try (0..<4).map { _ in try ImporterProcess(["migrate"], dataDir: sandbox.dataDir) }
         let workers = try (0..<3).map { _ in
-            try ImporterProcess(["worker"], dataDir: sandbox.dataDir, environment: Self.testTasks)
+            try ImporterProcess(["worker"], dataDir: sandbox.dataDir, environment: Sandbox.testTasks)
         }
         defer { workers.forEach { $0.signal(SIGKILL) } }
         for migration in migrations {
@@ -158,7 +139,7 @@ import Testing
         for worker in workers {
             #expect(await worker.waitForLog("worker_ready"), "\(worker.log)")
         }
-        let store = try store(sandbox)
+        let store = try sandbox.store()
         #expect(try await eventually(timeout: 10) { try await store.workers(seenWithin: 10).count == 3 })
     }
 }

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@testable import TaskQueue
+
+/// The test process as a second client of the sandbox's queue, and workers started in it.
+extension Sandbox {
+    static let testTasks = ["IMPORTER_ENABLE_TEST_TASKS": "true"]
+
+    /// Opens the sandbox's queue from the test process, as a second client would.
+    func store() throws -> SQLiteQueueStore {
+        try SQLiteQueueStore(path: dataDir + "/queue.sqlite")
+    }
+
+    /// Starts `importer worker` with the test tasks and waits until it is ready.
+    func startWorker(_ arguments: [String] = [], environment: [String: String] = [:]) async throws -> ImporterProcess {
+        let worker = try ImporterProcess(
+            ["worker"] + arguments, dataDir: dataDir,
+            environment: Self.testTasks.merging(environment) { _, new in new })
+        #expect(await worker.waitForLog("worker_ready"), "worker did not start: \(worker.log)")
+        return worker
+    }
+}
+
+extension SQLiteQueueStore {
+    /// The job, or nil if unknown or expired.
+    func record(_ id: String) async throws -> JobRecord? {
+        guard case .found(let record) = try await job(id: id) else { return nil }
+        return record
+    }
+}
