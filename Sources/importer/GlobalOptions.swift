@@ -22,8 +22,8 @@ struct GlobalOptions: ParsableArguments {
     var logLevel: String?
 
     /// Loads the configuration (file, environment, these flags) and sets up logging.
-    func loadConfig() throws -> AppConfig {
-        var flags: [String: JSONValue] = [:]
+    func loadConfig(extraFlags: [String: JSONValue] = [:]) throws -> AppConfig {
+        var flags = extraFlags
         if let dataDir { flags["data_dir"] = .string(dataDir) }
         if let concurrency { flags["concurrency"] = .int(Int64(concurrency)) }
         if let logLevel { flags["log_level"] = .string(logLevel) }
@@ -32,8 +32,8 @@ struct GlobalOptions: ParsableArguments {
         return config
     }
 
-    func open() throws -> (AppConfig, AppContext) {
-        let config = try loadConfig()
+    func open(extraFlags: [String: JSONValue] = [:]) throws -> (AppConfig, AppContext) {
+        let config = try loadConfig(extraFlags: extraFlags)
         return (config, try AppContext.open(config: config))
     }
 }

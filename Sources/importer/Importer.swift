@@ -8,7 +8,7 @@ struct Importer: AsyncParsableCommand {
         commandName: "importer",
         abstract: "Product importer appliance: a durable SQLite task queue, workers and the catalogue in one binary.",
         subcommands: [
-            ServeCommand.self, WorkerCommand.self, CallCommand.self, RevokeCommand.self, PurgeCommand.self,
+            ServeCommand.self, APICommand.self, WorkerCommand.self, CallCommand.self, RevokeCommand.self, PurgeCommand.self,
             InspectCommand.self, MigrateCommand.self, BenchCommand.self,
         ])
 }

@@ -5,16 +5,29 @@ import Server
 import ServiceLifecycle
 import TaskQueue
 
-/// `importer serve`: the all-in-one process (workers now; HTTP and beat join it).
+/// `importer serve`: the all-in-one process, HTTP API and workers.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the appliance: workers for every configured pool.")
+        commandName: "serve", abstract: "Run the appliance: the HTTP API and workers for every configured pool.")
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var http: HTTPOptions
     @Option(help: "Run one pool serving these comma-separated queues.") var queues: String?
 
     func run() async throws {
-        try await WorkerRunner.run(options: options, queues: queues)
+        try await ProcessRunner.run(options: options, http: http, workers: true, queues: queues)
+    }
+}
+
+/// `importer api`: the HTTP API only.
+struct APICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "api", abstract: "Run the HTTP API only (no workers).")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var http: HTTPOptions
+
+    func run() async throws {
+        try await ProcessRunner.run(options: options, http: http, workers: false, queues: nil)
     }
 }
 
@@ -27,22 +40,43 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Run one pool serving these comma-separated queues.") var queues: String?
 
     func run() async throws {
-        try await WorkerRunner.run(options: options, queues: queues)
+        try await ProcessRunner.run(options: options, http: nil, workers: true, queues: queues)
     }
 }
 
-enum WorkerRunner {
-    /// Runs the worker until SIGTERM/SIGINT: the first signal is a warm shutdown
-    /// (`shutdown_grace`), a second one cold (leases released at once).
-    static func run(options: GlobalOptions, queues: String?) async throws {
-        let (_, context) = try options.open()
-        let logger = Logger(label: "importer.worker")
-        let queueList = queues?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if let queues, queueList?.isEmpty ?? true {
-            throw CommandFailure("--queues '\(queues)' names no queue")
+/// `--host` and `--port`, overriding the `host` and `port` settings.
+struct HTTPOptions: ParsableArguments {
+    @Option(help: "HTTP listen address (default 127.0.0.1).") var host: String?
+    @Option(help: "HTTP port (default 8000; 0 picks a free one).") var port: Int?
+
+    var flags: [String: JSONValue] {
+        var flags: [String: JSONValue] = [:]
+        if let host { flags["host"] = .string(host) }
+        if let port { flags["port"] = .int(Int64(port)) }
+        return flags
+    }
+}
+
+enum ProcessRunner {
+    /// Runs the HTTP server and/or the worker until SIGTERM/SIGINT: the first signal is a warm
+    /// shutdown (`shutdown_grace`), a second one cold (leases released at once).
+    static func run(options: GlobalOptions, http: HTTPOptions?, workers: Bool, queues: String?) async throws {
+        let (_, context) = try options.open(extraFlags: http?.flags ?? [:])
+        let logger = Logger(label: "importer")
+        var services: [any Service] = []
+        if workers {
+            let queueList = queues?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            if let queues, queueList?.isEmpty ?? true {
+                throw CommandFailure("--queues '\(queues)' names no queue")
+            }
+            services.append(context.makeWorker(name: options.hostname, queues: queueList, logger: logger))
         }
-        let worker = context.makeWorker(name: options.hostname, queues: queueList, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [worker], logger: logger))
+        if http != nil {
+            // Last in the group: on shutdown the HTTP server stops first, then the workers.
+            services.append(try APIServer.make(APIService(context: context), logger: logger))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         let running = Task { try await group.run() }
         // ServiceGroup cannot map one signal to both graceful shutdown and cancellation, so
         // the signals are counted here: the first is warm, the second cold.

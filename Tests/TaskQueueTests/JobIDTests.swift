@@ -29,4 +29,14 @@ import Testing
         #expect(ISO8601.string(Date(timeIntervalSince1970: 1_795_608_000.123)) == "2026-11-25T12:00:00.123Z")
         #expect(ISO8601.string(Date(timeIntervalSince1970: 951_782_400.5)) == "2000-02-29T00:00:00.500Z")
     }
+
+    @Test func parsesWhatItWritesAndOffsets() {
+        let date = Date(timeIntervalSince1970: 1_795_608_000.123)
+        #expect(abs(ISO8601.date(ISO8601.string(date))!.timeIntervalSince(date)) < 0.0005)
+        #expect(ISO8601.date("2026-11-25T13:00:00+01:00") == Date(timeIntervalSince1970: 1_795_608_000))
+        #expect(ISO8601.date("2026-11-25T12:00:00Z") == Date(timeIntervalSince1970: 1_795_608_000))
+        for bad in ["", "2026-11-25", "2026-13-01T00:00:00Z", "2026-11-25T12:00:00", "2026-11-25T12:00:00.Z", "x026-11-25T12:00:00Z"] {
+            #expect(ISO8601.date(bad) == nil, "\(bad)")
+        }
+    }
 }

@@ -8,6 +8,12 @@ public struct AppConfig: Sendable, Equatable {
     public enum LogLevel: String, Sendable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
 
     public var dataDir = "./data"
+    public var host = "127.0.0.1"
+    public var port = 8000
+    /// Bearer token for mutating routes (and all routes with `authRead`).
+    public var authToken: String?
+    public var authRead = false
+    public var maxBodyBytes = 1 << 20
     public var logLevel = LogLevel.info
     public var logFormat = LogFormat.text
     public var synchronous = SQLiteOptions.Synchronous.normal
@@ -34,6 +40,11 @@ public struct AppConfig: Sendable, Equatable {
     public init() {}
 
     public var queueDatabasePath: String { (dataDir as NSString).appendingPathComponent("queue.sqlite") }
+    /// Whether `host` only listens on this machine.
+    public var isLoopbackHost: Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.")
+    }
+
     public var uploadsDirectory: String { (dataDir as NSString).appendingPathComponent("uploads") }
 
     /// The pools a `serve`/`worker` process runs: `--queues a,b` runs exactly one pool of

@@ -91,10 +91,20 @@ public enum ConfigLoader {
 
     private typealias Setter = @Sendable (inout AppConfig, JSONValue) throws(Invalid) -> Void
 
-    private static let stringKeys: Set<String> = ["data_dir", "log_level", "log_format", "synchronous"]
+    private static let stringKeys: Set<String> = ["data_dir", "log_level", "log_format", "synchronous", "host", "auth_token"]
 
     private static let keys: [String: Setter] = [
         "data_dir": { config, value throws(Invalid) in config.dataDir = try nonEmptyString(value) },
+        "host": { config, value throws(Invalid) in config.host = try nonEmptyString(value) },
+        "port": { config, value throws(Invalid) in config.port = try integer(value, in: 0...65535) },
+        "auth_token": { config, value throws(Invalid) in
+            guard value != .null else { return config.authToken = nil }
+            let token = try nonEmptyString(value)
+            guard token.utf8.count >= 16 else { throw Invalid(reason: "must have at least 16 characters") }
+            config.authToken = token
+        },
+        "auth_read": { config, value throws(Invalid) in config.authRead = try boolean(value) },
+        "max_body_bytes": { config, value throws(Invalid) in config.maxBodyBytes = try integer(value, in: 1024...(1 << 30)) },
         "log_level": { config, value throws(Invalid) in config.logLevel = try choice(value) },
         "log_format": { config, value throws(Invalid) in config.logFormat = try choice(value) },
         "synchronous": { config, value throws(Invalid) in

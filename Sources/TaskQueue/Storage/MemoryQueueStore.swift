@@ -256,6 +256,46 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
+    public func countJobs(_ filter: JobFilter) async throws -> Int {
+        var all = filter
+        all.limit = Int.max
+        all.offset = 0
+        return try await jobs(all).count
+    }
+
+    public func queueStats() async throws -> [QueueStats] {
+        let now = clock.now()
+        return storage.withLock { storage in
+            var stats: [String: QueueStats] = [:]
+            for job in storage.jobs.values {
+                var entry = stats[job.queue] ?? QueueStats(name: job.queue)
+                let state = job.visibleState(at: now)
+                if state.isWaiting && job.runAt > now {
+                    entry.delayed += 1
+                } else if state == .pending {
+                    entry.waiting += 1
+                    let age = now.timeIntervalSince(job.runAt)
+                    entry.oldestWaitingAge = max(entry.oldestWaitingAge ?? 0, age)
+                }
+                if state == .retry { entry.retrying += 1 }
+                if state.isRunning { entry.running += 1 }
+                if state == .failure { entry.failed += 1 }
+                stats[job.queue] = entry
+            }
+            return stats.values.sorted { $0.name < $1.name }
+        }
+    }
+
+    public func countsByQueueAndState() async throws -> [String: [TaskState: Int]] {
+        storage.withLock { storage in
+            var counts: [String: [TaskState: Int]] = [:]
+            for job in storage.jobs.values { counts[job.queue, default: [:]][job.state, default: 0] += 1 }
+            return counts
+        }
+    }
+
+    public func healthCheck() async throws {}
+
     public func scheduled(limit: Int) async throws -> [JobRecord] {
         let now = clock.now()
         return storage.withLock { storage in

@@ -84,6 +84,14 @@ public protocol QueueStore: Sendable {
     func job(id: String) async throws -> JobLookup
     /// Newest first.
     func jobs(_ filter: JobFilter) async throws -> [JobRecord]
+    /// How many jobs match `filter` (its limit and offset ignored).
+    func countJobs(_ filter: JobFilter) async throws -> Int
+    /// Waiting, delayed, running, retrying and failed counts per queue, by queue name.
+    func queueStats() async throws -> [QueueStats]
+    /// Jobs per queue and state (for metrics).
+    func countsByQueueAndState() async throws -> [String: [TaskState: Int]]
+    /// Throws if the storage cannot be read.
+    func healthCheck() async throws
     /// Waiting jobs whose due time is in the future, soonest first.
     func scheduled(limit: Int) async throws -> [JobRecord]
     /// Jobs held by a live lease.

@@ -83,29 +83,111 @@ extension SQLiteQueueStore {
     }
 
     public func jobs(_ filter: JobFilter) async throws -> [JobRecord] {
-        try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let state = filter.state {
-                // A literal (from the enum, not user text) so the partial indexes apply.
-                conditions.append("state = '\(state.rawValue)'")
-            }
-            if let name = filter.name {
-                conditions.append("name = ?")
-                arguments.append(name)
-            }
-            if let queue = filter.queue {
-                conditions.append("queue = ?")
-                arguments.append(queue)
-            }
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            arguments.append(filter.limit)
-            arguments.append(filter.offset)
-            return try Row.fetchAll(
+        let (whereClause, filterArguments) = Self.whereClause(filter)
+        return try await pool.read { db in
+            try Row.fetchAll(
                 db, sql: "SELECT * FROM jobs \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: StatementArguments(arguments)
+                arguments: StatementArguments(filterArguments) + [filter.limit, filter.offset]
             ).map { Self.record($0, attempts: []) }
         }
+    }
+
+    public func countJobs(_ filter: JobFilter) async throws -> Int {
+        let (whereClause, arguments) = Self.whereClause(filter)
+        return try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+        }
+    }
+
+    /// Conditions with their (text) arguments; the state is a literal so partial indexes apply.
+    private static func whereClause(_ filter: JobFilter) -> (String, [String]) {
+        var conditions: [String] = []
+        var arguments: [String] = []
+        if let state = filter.state {
+            // A literal (from the enum, not user text) so the partial indexes apply.
+            conditions.append("state = '\(state.rawValue)'")
+        }
+        if let name = filter.name {
+            conditions.append("name = ?")
+            arguments.append(name)
+        }
+        if let queue = filter.queue {
+            conditions.append("queue = ?")
+            arguments.append(queue)
+        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
+    }
+
+    /// From the partial indexes only (waiting, leased, failed): cheap however many finished jobs
+    /// the table holds.
+    public func queueStats() async throws -> [QueueStats] {
+        let now = clockNow().timeIntervalSince1970
+        return try await pool.read { db in
+            var stats: [String: QueueStats] = [:]
+            func update(_ queue: String, _ change: (inout QueueStats) -> Void) {
+                var entry = stats[queue] ?? QueueStats(name: queue)
+                change(&entry)
+                stats[queue] = entry
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT queue, state, run_at <= ? AS due, COUNT(*), MIN(run_at) FROM jobs INDEXED BY jobs_ready
+                    WHERE state IN ('PENDING','RETRY') GROUP BY queue, state, due
+                    """, arguments: [now])
+            {
+                let (queue, state, due, count, oldest): (String, String, Bool, Int, Double) = (row[0], row[1], row[2], row[3], row[4])
+                update(queue) { entry in
+                    if state == TaskState.retry.rawValue { entry.retrying += count }
+                    if !due {
+                        entry.delayed += count
+                    } else if state == TaskState.pending.rawValue {
+                        entry.waiting += count
+                        entry.oldestWaitingAge = max(0, now - oldest)
+                    }
+                }
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT queue, lease_until >= ? AS live, COUNT(*), MIN(run_at) FROM jobs INDEXED BY jobs_leased
+                    WHERE state IN ('STARTED','PROGRESS') GROUP BY queue, live
+                    """, arguments: [now])
+            {
+                let (queue, live, count, oldest): (String, Bool, Int, Double) = (row[0], row[1], row[2], row[3])
+                update(queue) { entry in
+                    if live {
+                        entry.running += count
+                    } else {
+                        // A lapsed lease waits to be delivered again.
+                        entry.waiting += count
+                        entry.oldestWaitingAge = max(entry.oldestWaitingAge ?? 0, now - oldest)
+                    }
+                }
+            }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT queue, COUNT(*) FROM jobs INDEXED BY jobs_failed WHERE state = 'FAILURE' GROUP BY queue")
+            {
+                let (queue, count): (String, Int) = (row[0], row[1])
+                update(queue) { $0.failed += count }
+            }
+            return stats.values.sorted { $0.name < $1.name }
+        }
+    }
+
+    public func countsByQueueAndState() async throws -> [String: [TaskState: Int]] {
+        try await pool.read { db in
+            var counts: [String: [TaskState: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT queue, state, COUNT(*) FROM jobs GROUP BY queue, state") {
+                let (queue, state, count): (String, String, Int) = (row[0], row[1], row[2])
+                if let state = TaskState(rawValue: state) { counts[queue, default: [:]][state] = count }
+            }
+            return counts
+        }
+    }
+
+    public func healthCheck() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers") }
     }
 
     public func scheduled(limit: Int) async throws -> [JobRecord] {

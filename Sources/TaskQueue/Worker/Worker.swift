@@ -35,6 +35,7 @@ public final class Worker: Service, Sendable {
     let logger: Logger
     private let startedAt: Date
     private let state = Mutex(State())
+    let metrics = TaskMetrics()
 
     /// How often the supervisor looks at running jobs: time limits fire within this.
     static let tick: TimeInterval = 0.05
@@ -155,6 +156,7 @@ public final class Worker: Service, Sendable {
             state.processed[name, default: 0] += 1
             if failed { state.failed[name, default: 0] += 1 }
         }
+        metrics.finished(name, failed: failed)
     }
 
     func runawayEnded() {

@@ -133,9 +133,12 @@ final class WorkerSlot: Sendable {
             softLimit: definition?.softTimeLimit ?? worker.configuration.softTimeLimit,
             hardLimit: definition?.timeLimit ?? worker.configuration.timeLimit)
         worker.started(run)
+        worker.metrics.started(job.name, waited: worker.client.clock.now().timeIntervalSince(job.runAt))
         let result: Result<JSONValue, any Error>
         if let definition {
+            let began = ContinuousClock.now
             result = Result { try definition.body(run.context) }
+            worker.metrics.ran(job.name, for: ContinuousClock.now - began)
         } else {
             result = .failure(
                 TaskErrorInfo(
@@ -188,6 +191,7 @@ final class WorkerSlot: Sendable {
         if let retry, retry.isRetryable(error), job.retries < retry.maxRetries {
             let delay = (error as? RetryableError)?.countdown ?? retry.delay(afterRetries: job.retries)
             try store.retry(job.lease, error: info, at: worker.client.clock.now().addingTimeInterval(delay))
+            worker.metrics.retried(job.name)
             worker.logger.info(
                 "task_retry",
                 metadata: [

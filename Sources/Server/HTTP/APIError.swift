@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TaskQueue
+
+/// An error answered to an HTTP client as `{"error": {"code", "message"}}` (DESIGN.md §6),
+/// with our snake_case `code` that Hummingbird's `HTTPError` lacks.
+public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = JSONResponse.make(status, body: Self.body(code: code, message: message))
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    static func body(code: String, message: String) -> JSONValue {
+        ["error": ["code": .string(code), "message": .string(message)]]
+    }
+
+    public static func == (lhs: APIError, rhs: APIError) -> Bool {
+        lhs.status == rhs.status && lhs.code == rhs.code
+    }
+
+    // MARK: The errors of DESIGN.md §6
+
+    static func malformed(_ message: String) -> APIError { APIError(.badRequest, code: "malformed_request", message: message) }
+    static func unauthorized() -> APIError {
+        APIError(
+            .unauthorized, code: "unauthorized", message: "this route needs 'Authorization: Bearer <token>'",
+            headers: [.wwwAuthenticate: "Bearer"])
+    }
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, code: "not_found", message: message) }
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> APIError {
+        APIError(
+            .methodNotAllowed, code: "method_not_allowed",
+            message: "\(method.rawValue) is not allowed here; use \(allowed.map(\.rawValue).joined(separator: ", "))",
+            headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
+    }
+    static func conflict(_ message: String) -> APIError { APIError(.conflict, code: "conflict", message: message) }
+    static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, code: "too_large", message: message) }
+    static func unsupportedMediaType(_ message: String) -> APIError {
+        APIError(.unsupportedMediaType, code: "unsupported_media_type", message: message)
+    }
+    static func invalid(_ message: String) -> APIError { APIError(.unprocessableContent, code: "invalid_value", message: message) }
+    static func unavailable(_ message: String) -> APIError {
+        APIError(.serviceUnavailable, code: "unavailable", message: message)
+    }
+
+    /// How a queue error reaches a client: its mistakes are 4xx, never 5xx.
+    static func from(_ error: QueueError) -> APIError {
+        switch error.code {
+        case "payload_too_large": return APIError(.contentTooLarge, code: error.code, message: error.message)
+        case "invalid_job", "unknown_task": return APIError(.unprocessableContent, code: error.code, message: error.message)
+        case "stale_lease": return APIError(.conflict, code: error.code, message: error.message)
+        default: return APIError(.internalServerError, code: "internal_error", message: "the queue failed: \(error.message)")
+        }
+    }
+}
+
+/// JSON responses with sorted keys (stable output).
+enum JSONResponse {
+    static func make(_ status: HTTPResponse.Status, body: JSONValue, headers: HTTPFields = [:]) -> Response {
+        make(status, bytes: body.jsonData, headers: headers)
+    }
+
+    static func make(_ status: HTTPResponse.Status, bytes: Data, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

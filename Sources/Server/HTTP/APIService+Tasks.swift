@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TaskQueue
+
+/// Tasks: submit by name, list, inspect, revoke.
+extension APIService {
+    var taskRoutes: [Route] {
+        [
+            Route(.post, "/api/v1/tasks") { request in try await submit(request) },
+            Route(.get, "/api/v1/tasks") { request in try await list(request) },
+            Route(.get, "/api/v1/tasks/{task_id}") { request in
+                JSONResponse.make(.ok, body: TaskJSON.detail(try await job(request.parameter("task_id")), now: now()))
+            },
+            Route(.post, "/api/v1/tasks/{task_id}/revoke") { request in try await revoke(request.parameter("task_id")) },
+        ]
+    }
+
+    static let submitFields: Set<String> = ["name", "args", "kwargs", "queue", "priority", "countdown", "eta"]
+
+    private func submit(_ request: APIRequest) async throws -> Response {
+        let body = try request.jsonObject()
+        if let unknown = Set(body.keys).subtracting(Self.submitFields).sorted().first {
+            throw APIError.invalid("unknown field '\(unknown)' (known: \(Self.submitFields.sorted().joined(separator: ", ")))")
+        }
+        guard let name = body["name"]?.stringValue, !name.isEmpty else {
+            throw APIError.invalid("'name' must be the name of a registered task")
+        }
+        guard context.client.registry.task(named: name) != nil else {
+            throw APIError(.unprocessableContent, code: "unknown_task", message: "no task named '\(name)' is registered")
+        }
+        let submission = TaskSubmission(
+            name: name, args: try field(body, "args", default: [], \.arrayValue, "a JSON array"),
+            kwargs: try field(body, "kwargs", default: [:], \.objectValue, "a JSON object"),
+            queue: try optionalField(body, "queue", \.stringValue, "a queue name"),
+            priority: try field(body, "priority", default: 5, { $0.intValue.flatMap { (0...9).contains($0) ? $0 : nil } }, "0–9"),
+            countdown: try optionalField(body, "countdown", { $0.doubleValue.flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } }, "seconds ≥ 0"),
+            eta: try optionalField(body, "eta", { $0.stringValue.flatMap(ISO8601.date) }, "an ISO 8601 time"),
+            idempotencyKey: request.headers[.idempotencyKey])
+        if submission.countdown != nil && submission.eta != nil {
+            throw APIError.invalid("give 'countdown' or 'eta', not both")
+        }
+        if let queue = submission.queue, queue.isEmpty || queue.utf8.count > 200 {
+            throw APIError.invalid("'queue' must have 1–200 bytes")
+        }
+        let submitted = try await context.client.submit(submission)
+        return JSONResponse.make(.accepted, body: ["task_id": .string(submitted.id), "status": "submitted"])
+    }
+
+    private func field<T>(
+        _ body: [String: JSONValue], _ name: String, default value: T, _ read: (JSONValue) -> T?, _ expected: String
+    ) throws -> T {
+        try optionalField(body, name, read, expected) ?? value
+    }
+
+    private func optionalField<T>(
+        _ body: [String: JSONValue], _ name: String, _ read: (JSONValue) -> T?, _ expected: String
+    ) throws -> T? {
+        guard let value = body[name], value != .null else { return nil }
+        guard let typed = read(value) else { throw APIError.invalid("'\(name)' must be \(expected)") }
+        return typed
+    }
+
+    private func list(_ request: APIRequest) async throws -> Response {
+        var filter = JobFilter()
+        if let state = request.query("state") {
+            guard let parsed = TaskState(rawValue: state.uppercased()) else {
+                throw APIError.invalid(
+                    "'state' must be one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.state = parsed
+        }
+        filter.name = request.query("name")
+        filter.queue = request.query("queue")
+        filter.limit = try request.intQuery("limit", default: 20, in: 1...1000)
+        filter.offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
+        async let jobs = store.jobs(filter)
+        async let total = store.countJobs(filter)
+        let now = now()
+        let items = try await jobs.map { TaskJSON.summary($0, now: now) }
+        return JSONResponse.make(
+            .ok, body: TaskJSON.list(items, total: try await total, limit: filter.limit, offset: filter.offset))
+    }
+
+    private func revoke(_ id: String) async throws -> Response {
+        let before = try await job(id)
+        let state = before.state.isFinal ? before.state : (try await store.revoke(id: id) ?? before.state)
+        let status: String
+        switch state {
+        case _ where before.state.isFinal: status = "noop"
+        case .revoked: status = "revoked"
+        default: status = "revoke_requested"
+        }
+        return JSONResponse.make(.ok, body: ["task_id": .string(id), "state": .string(state.rawValue), "status": .string(status)])
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}
+

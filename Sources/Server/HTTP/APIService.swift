@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import TaskQueue
+
+/// The HTTP API's routes and what they need: the opened appliance, inspect views, the cache
+/// of finished task answers and the metrics registry.
+public struct APIService: Sendable {
+    let context: AppContext
+    let inspector: Inspector
+    let statusCache = FinalStatusCache()
+    let metrics: AppMetrics
+    let startedAt = Date()
+
+    public init(context: AppContext, metrics: AppMetrics = .shared) {
+        self.context = context
+        self.metrics = metrics
+        self.inspector = Inspector(
+            store: context.store, registry: context.client.registry, brokerPath: context.config.queueDatabasePath,
+            staleAfter: WorkerConfiguration.staleAfter(heartbeatInterval: min(2, context.config.visibilityTimeout / 3)))
+    }
+
+    var store: any QueueStore { context.store }
+
+    /// Every route the server answers; `/openapi.json` documents exactly these.
+    public var routes: [Route] {
+        systemRoutes + celeryRoutes + taskRoutes + queueRoutes
+    }
+
+    public func responder(logger: Logger) -> APIResponder {
+        APIResponder(
+            routes: routes, auth: AuthPolicy(token: context.config.authToken, protectReads: context.config.authRead),
+            maxBodyBytes: context.config.maxBodyBytes, logger: logger)
+    }
+
+    /// A job by id, or 404 saying it expired or never existed (never a fake PENDING).
+    func job(_ id: String) async throws -> JobRecord {
+        guard JobID.isValid(id) else { throw APIError.notFound("no task with id '\(id)': task ids are UUIDs") }
+        guard case .found(let job) = try await store.job(id: id) else {
+            throw APIError.notFound("task \(id) not found: it never existed or its result expired")
+        }
+        return job
+    }
+
+    func now() -> Date { context.client.clock.now() }
+}

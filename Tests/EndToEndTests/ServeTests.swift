@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+@testable import TaskQueue
+
+/// `importer serve` as users run it: HTTP and workers in one process on a free port.
+@Suite(.serialized) struct ServeTests {
+    /// Starts `importer serve --port 0` and reads the port it logs.
+    func serve(_ sandbox: Sandbox, environment: [String: String] = [:]) async throws -> (ImporterProcess, HTTPClient) {
+        let server = try ImporterProcess(
+            ["serve", "--port", "0"], dataDir: sandbox.dataDir,
+            environment: Sandbox.testTasks.merging(environment) { _, new in new })
+        #expect(await server.waitForLog("http_ready"), "server did not start: \(server.log)")
+        let line = try #require(server.log.split(separator: "\n").first { $0.contains("http_ready") })
+        let port = try #require(line.split(separator: " ").first { $0.hasPrefix("port=") }.flatMap { Int($0.dropFirst(5)) })
+        return (server, HTTPClient(port: port))
+    }
+
+    @Test func theSeedsCurlFlow() async throws {
+        let sandbox = try Sandbox()
+        let (server, client) = try await serve(sandbox)
+        defer { server.signal(SIGKILL) }
+        // POST /api/v1/celery/test, then poll the task until SUCCESS with the message
+        let submitted = try client.send("POST", "/api/v1/celery/test")
+        #expect(submitted.status == 200)
+        let id = try #require(submitted.json["task_id"]?.stringValue)
+        #expect(try await eventually(timeout: 10) { try client.send("GET", "/api/v1/celery/task/\(id)").json["status"] == "SUCCESS" })
+        let status = try client.send("GET", "/api/v1/celery/task/\(id)")
+        #expect(status.json["result"]?["message"] == "Worker is functioning correctly!")
+        // GET /api/v1/celery/workers lists the live worker and the registered names
+        let workers = try client.send("GET", "/api/v1/celery/workers")
+        #expect(workers.json["workers"]?["stats"]?.objectValue?.keys.first?.hasPrefix("importer@") == true)
+        #expect(workers.json["workers"]?["registered_tasks"]?.arrayValue?.contains("app.tasks.product_tasks.test_task") == true)
+        // DELETE of a countdown task → REVOKED, and it never runs
+        let delayed = try client.send(
+            "POST", "/api/v1/tasks", headers: ["Content-Type": "application/json"],
+            body: #"{"name": "importer.testing.noop", "countdown": 1}"#)
+        #expect(delayed.status == 202)
+        let delayedID = try #require(delayed.json["task_id"]?.stringValue)
+        let revoked = try client.send("DELETE", "/api/v1/celery/task/\(delayedID)")
+        #expect(revoked.json["state"] == "REVOKED")
+        try await Task.sleep(for: .seconds(1.5))
+        let after = try client.send("GET", "/api/v1/tasks/\(delayedID)")
+        #expect(after.json["state"] == "REVOKED")
+        #expect(after.json["attempts"] == [])
+        #expect(try client.send("GET", "/api/v1/celery/task/\(JobID.make())").status == 404)
+    }
+
+    @Test func metricsParseAsPrometheusText() async throws {
+        let sandbox = try Sandbox()
+        let (server, client) = try await serve(sandbox)
+        defer { server.signal(SIGKILL) }
+        _ = try client.send("POST", "/api/v1/celery/test")
+        try await Task.sleep(for: .milliseconds(300))
+        let reply = try client.send("GET", "/metrics")
+        #expect(reply.status == 200)
+        let sample = #/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+\-]+|[+-]Inf|NaN$/#
+        var samples = 0
+        for line in reply.text.split(separator: "\n") where !line.isEmpty {
+            if line.hasPrefix("# TYPE ") || line.hasPrefix("# HELP ") { continue }
+            #expect(line.wholeMatch(of: sample) != nil, "not Prometheus text: \(line)")
+            samples += 1
+        }
+        #expect(samples > 5)
+        for name in ["importer_jobs{", "importer_tasks_processed_total", "importer_task_duration_seconds", "importer_task_queue_wait_seconds", "importer_http_requests_total"] {
+            #expect(reply.text.contains(name), "\(name) missing")
+        }
+    }
+
+    @Test func openAPIValidatesAsOpenAPI31() async throws {
+        let sandbox = try Sandbox()
+        let (server, client) = try await serve(sandbox)
+        defer { server.signal(SIGKILL) }
+        let reply = try client.send("GET", "/openapi.json")
+        #expect(reply.status == 200)
+        let path = sandbox.root + "/openapi.json"
+        try reply.body.write(to: URL(fileURLWithPath: path))
+        let validator = Process()
+        validator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        validator.arguments = [
+            "python3", "-c",
+            "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')",
+            path,
+        ]
+        let output = Pipe()
+        validator.standardOutput = output
+        validator.standardError = output
+        try validator.run()
+        validator.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(validator.terminationStatus == 0, "\(text)")
+        #expect(text.contains("valid"))
+    }
+
+    @Test func apiOnlyServesHTTPWithoutWorkersAndRefusesAnOpenHostWithoutToken() async throws {
+        let sandbox = try Sandbox()
+        let refused = try await ImporterProcess.run(["serve", "--host", "0.0.0.0", "--port", "0"], dataDir: sandbox.dataDir)
+        #expect(refused.status != 0)
+        #expect(refused.log.contains("auth_token"))
+
+        let api = try ImporterProcess(["api", "--port", "0"], dataDir: sandbox.dataDir, environment: Sandbox.testTasks)
+        defer { api.signal(SIGKILL) }
+        #expect(await api.waitForLog("http_ready"))
+        #expect(!api.log.contains("worker_ready"))
+        api.signal(SIGTERM)
+        #expect(await api.waitForExit() == 0)
+    }
+}

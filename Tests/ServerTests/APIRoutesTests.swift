@@ -1,0 +1,225 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import Server
+@testable import TaskQueue
+
+/// Every route and every error of DESIGN.md §6, through the responder.
+@Suite struct APIRoutesTests {
+    @Test func healthEndpoints() async throws {
+        let api = try APIHarness()
+        for path in ["/health", "/healthz"] {
+            let reply = try await api.send(.get, path)
+            #expect(reply.status == .ok)
+            #expect(reply.json["status"] == "healthy")
+            #expect(reply.json["database"] == "ok")
+        }
+    }
+
+    @Test func seedFlowTestTaskStatusAndWorkers() async throws {
+        let api = try APIHarness()
+        try await api.withWorker {
+            // POST /api/v1/celery/test, then poll the task until SUCCESS
+            let submitted = try await api.send(.post, "/api/v1/celery/test")
+            #expect(submitted.status == .ok)
+            #expect(submitted.json["status"] == "submitted")
+            #expect(submitted.json["message"] == "Test task has been submitted to the worker")
+            let id = try #require(submitted.json["task_id"]?.stringValue)
+            #expect(try await eventually { try await api.send(.get, "/api/v1/celery/task/\(id)").json["status"] == "SUCCESS" })
+            let status = try await api.send(.get, "/api/v1/celery/task/\(id)")
+            #expect(status.json["result"]?["message"] == "Worker is functioning correctly!")
+            #expect(status.json["error"] == .null)
+            #expect(status.json["name"] == "app.tasks.product_tasks.test_task")
+            // Served again from the cache of finished answers: the same bytes
+            #expect(try await api.send(.get, "/api/v1/celery/task/\(id)").body == status.body)
+            // GET /api/v1/celery/workers lists the live worker and the registered names
+            #expect(try await eventually { try await api.send(.get, "/api/v1/celery/workers").json["workers"]?["stats"]?.objectValue?.isEmpty == false })
+            let workers = try await api.send(.get, "/api/v1/celery/workers")
+            #expect(workers.json["status"] == "success")
+            let stats = try #require(workers.json["workers"]?["stats"]?.objectValue?.values.first)
+            #expect(stats["prefetch_count"] == 1)
+            #expect(stats["broker"]?["transport"] == "sqlite")
+            #expect(workers.json["workers"]?["registered_tasks"]?.arrayValue?.contains("app.tasks.product_tasks.test_task") == true)
+            #expect(workers.json["workers"]?["active"]?.objectValue != nil)
+        }
+    }
+
+    @Test func celeryStatusOfFailureAndUnknownIds() async throws {
+        let api = try APIHarness { $0.maxRetries = 0 }
+        try await api.withWorker {
+            let id = try #require(
+                try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.fail", "args": [1]]).json["task_id"]?.stringValue)
+            #expect(try await eventually { try await api.send(.get, "/api/v1/celery/task/\(id)").json["status"] == "FAILURE" })
+            let reply = try await api.send(.get, "/api/v1/celery/task/\(id)")
+            #expect(reply.json["error"]?.stringValue?.contains("failing on purpose") == true)
+            #expect(reply.json["error_detail"]?["type"] == "RetryableError")
+        }
+        let unknown = try await api.send(.get, "/api/v1/celery/task/\(JobID.make())")
+        #expect(unknown.status == .notFound)
+        #expect(unknown.json["error"]?["code"] == "not_found")
+        #expect(try await api.send(.get, "/api/v1/celery/task/not-a-uuid").status == .notFound)
+    }
+
+    @Test func deleteRevokesAWaitingTaskAndIsNoopWhenFinished() async throws {
+        let api = try APIHarness()
+        let id = try #require(
+            try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "countdown": 60]).json["task_id"]?.stringValue)
+        let revoked = try await api.send(.delete, "/api/v1/celery/task/\(id)")
+        #expect(revoked.status == .ok)
+        #expect(revoked.json["status"] == "success")
+        #expect(revoked.json["state"] == "REVOKED")
+        #expect(revoked.json["message"] == .string("Task \(id) has been revoked"))
+        let again = try await api.send(.delete, "/api/v1/celery/task/\(id)")
+        #expect(again.json["status"] == "noop")
+        #expect(again.json["state"] == "REVOKED")
+        #expect(try await api.send(.delete, "/api/v1/celery/task/\(JobID.make())").status == .notFound)
+    }
+
+    @Test func submitValidatesAndHonoursIdempotencyKeys() async throws {
+        let api = try APIHarness { $0.maxPayloadBytes = 2048 }
+        let ok = try await api.send(
+            .post, "/api/v1/tasks", headers: [.idempotencyKey: "k-1"],
+            json: ["name": "importer.testing.noop", "args": [1], "kwargs": ["a": "b"], "queue": "q", "priority": 9])
+        #expect(ok.status == .accepted)
+        #expect(ok.json["status"] == "submitted")
+        let again = try await api.send(
+            .post, "/api/v1/tasks", headers: [.idempotencyKey: "k-1"], json: ["name": "importer.testing.noop"])
+        #expect(again.json["task_id"] == ok.json["task_id"])
+
+        let cases: [(JSONValue?, String?, HTTPResponse.Status, String)] = [
+            (["name": "no.such.task"], nil, .unprocessableContent, "unknown_task"),
+            (["args": []], nil, .unprocessableContent, "invalid_value"),
+            (["name": "importer.testing.noop", "priority": 10], nil, .unprocessableContent, "invalid_value"),
+            (["name": "importer.testing.noop", "args": "x"], nil, .unprocessableContent, "invalid_value"),
+            (["name": "importer.testing.noop", "countdown": 1, "eta": "2030-01-01T00:00:00Z"], nil, .unprocessableContent, "invalid_value"),
+            (["name": "importer.testing.noop", "eta": "tomorrow"], nil, .unprocessableContent, "invalid_value"),
+            (["name": "importer.testing.noop", "bogus": 1], nil, .unprocessableContent, "invalid_value"),
+            (["name": "importer.testing.noop", "args": [.string(String(repeating: "x", count: 3000))]], nil, .contentTooLarge, "payload_too_large"),
+            (nil, "{not json", .badRequest, "malformed_request"),
+            (nil, "[1, 2]", .unprocessableContent, "invalid_value"),
+        ]
+        for (json, raw, status, code) in cases {
+            let reply = try await api.send(
+                .post, "/api/v1/tasks", headers: raw == nil ? [:] : [.contentType: "application/json"], body: raw, json: json)
+            #expect(reply.status == status, "\(json ?? .null) \(raw ?? "")")
+            #expect(reply.json["error"]?["code"] == .string(code), "\(reply.text)")
+        }
+        let unknown = try await api.send(.post, "/api/v1/tasks", json: ["name": "no.such.task"])
+        #expect(unknown.json["error"]?["message"]?.stringValue?.contains("no.such.task") == true)
+        let wrongType = try await api.send(
+            .post, "/api/v1/tasks", headers: [.contentType: "text/plain"], body: #"{"name": "importer.testing.noop"}"#)
+        #expect(wrongType.status == .unsupportedMediaType)
+        let huge = try await api.send(
+            .post, "/api/v1/tasks", body: "{\"name\": \"" + String(repeating: "x", count: (1 << 20) + 10) + "\"}")
+        #expect(huge.status == .contentTooLarge)
+    }
+
+    @Test func listFilterPageAndDetail() async throws {
+        let api = try APIHarness()
+        var ids: [String] = []
+        for index in 0..<5 {
+            let name = index % 2 == 0 ? "importer.testing.noop" : "importer.testing.sleep"
+            let reply = try await api.send(.post, "/api/v1/tasks", json: ["name": .string(name), "args": [0]])
+            ids.append(try #require(reply.json["task_id"]?.stringValue))
+        }
+        let page = try await api.send(.get, "/api/v1/tasks?limit=2&offset=1")
+        #expect(page.json["total"] == 5)
+        #expect(page.json["limit"] == 2)
+        #expect(page.json["offset"] == 1)
+        #expect(page.json["has_more"] == true)
+        #expect(page.json["items"]?.arrayValue?.map { $0["task_id"] } == [.string(ids[3]), .string(ids[2])])
+        let sleeps = try await api.send(.get, "/api/v1/tasks?name=importer.testing.sleep&state=PENDING")
+        #expect(sleeps.json["total"] == 2)
+        #expect(try await api.send(.get, "/api/v1/tasks?queue=nope").json["total"] == 0)
+        #expect(try await api.send(.get, "/api/v1/tasks?state=DONE").status == .unprocessableContent)
+        #expect(try await api.send(.get, "/api/v1/tasks?limit=0").status == .unprocessableContent)
+        #expect(try await api.send(.get, "/api/v1/tasks?limit=1001").status == .unprocessableContent)
+        #expect(try await api.send(.get, "/api/v1/tasks?offset=-1").status == .unprocessableContent)
+
+        let detail = try await api.send(.get, "/api/v1/tasks/\(ids[1])")
+        #expect(detail.json["args"] == [0])
+        #expect(detail.json["kwargs"] == [:])
+        #expect(detail.json["attempts"] == [])
+        #expect(detail.json["state"] == "PENDING")
+        #expect(try await api.send(.get, "/api/v1/tasks/\(JobID.make())").status == .notFound)
+    }
+
+    @Test func detailShowsEveryAttemptWithItsError() async throws {
+        let api = try APIHarness {
+            $0.retryDelay = 0
+            $0.retryJitter = false
+        }
+        try await api.withWorker {
+            let id = try #require(
+                try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.fail", "args": [2]]).json["task_id"]?.stringValue)
+            #expect(try await eventually { try await api.send(.get, "/api/v1/tasks/\(id)").json["state"] == "SUCCESS" })
+            let detail = try await api.send(.get, "/api/v1/tasks/\(id)")
+            #expect(detail.json["attempts"]?.arrayValue?.map { $0["outcome"] } == ["RETRY", "RETRY", "SUCCESS"])
+            #expect(detail.json["attempts"]?.arrayValue?.first?["error"]?["type"] == "RetryableError")
+            #expect(detail.json["deliveries"] == 3)
+            #expect(detail.json["worker"]?.stringValue?.hasPrefix("importer@") == true)
+        }
+    }
+
+    @Test func revokeRoute() async throws {
+        let api = try APIHarness()
+        let id = try #require(
+            try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop"]).json["task_id"]?.stringValue)
+        let first = try await api.send(.post, "/api/v1/tasks/\(id)/revoke")
+        #expect(first.json == ["task_id": .string(id), "state": "REVOKED", "status": "revoked"])
+        #expect(try await api.send(.post, "/api/v1/tasks/\(id)/revoke").json["status"] == "noop")
+        #expect(try await api.send(.post, "/api/v1/tasks/\(JobID.make())/revoke").status == .notFound)
+    }
+
+    @Test func queuesCountsAndPurge() async throws {
+        let api = try APIHarness()
+        for _ in 0..<3 { _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "a"]) }
+        _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "a", "countdown": 60])
+        _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "b"])
+        let queues = try await api.send(.get, "/api/v1/queues")
+        let a = try #require(queues.json["items"]?.arrayValue?.first { $0["name"] == "a" })
+        #expect(a["waiting"] == 3)
+        #expect(a["delayed"] == 1)
+        #expect(a["running"] == 0)
+        #expect(a["oldest_waiting_age"]?.doubleValue != nil)
+        #expect(queues.json["total"] == 2)
+        let purged = try await api.send(.post, "/api/v1/queues/a/purge")
+        #expect(purged.json == ["queue": "a", "purged": 4])
+        let after = try await api.send(.get, "/api/v1/queues")
+        #expect(after.json["items"]?.arrayValue?.map { $0["name"] } == ["b"])
+    }
+
+    @Test func metricsInPrometheusText() async throws {
+        let api = try APIHarness()
+        _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "m"])
+        let reply = try await api.send(.get, "/metrics")
+        #expect(reply.status == .ok)
+        #expect(reply.headers[.contentType]?.hasPrefix("text/plain") == true)
+        #expect(reply.text.contains(#"importer_jobs{queue="m",state="PENDING"} 1"#))
+        #expect(reply.text.contains("importer_http_requests_total"))
+    }
+
+    @Test func unknownPathsAndWrongMethods() async throws {
+        let api = try APIHarness()
+        let missing = try await api.send(.get, "/api/v1/nothing")
+        #expect(missing.status == .notFound)
+        #expect(missing.json["error"]?["code"] == "not_found")
+        let wrong = try await api.send(.put, "/api/v1/tasks")
+        #expect(wrong.status == .methodNotAllowed)
+        #expect(wrong.headers[.allow] == "POST, GET")
+        #expect(try await api.send(.post, "/healthz").headers[.allow] == "GET")
+        #expect(try await api.send(.get, "/api/v1/celery/test").status == .methodNotAllowed)
+    }
+
+    @Test func requestsAreLoggedWithoutTheAuthorizationHeader() async throws {
+        let api = try APIHarness { $0.authToken = "secret-token-0123456789" }
+        _ = try await api.send(.post, "/api/v1/celery/test", headers: [.authorization: "Bearer secret-token-0123456789"])
+        let line = try #require(api.logs.all.last { $0.hasPrefix("request ") })
+        #expect(line.contains("http.method=POST"))
+        #expect(line.contains("http.path=/api/v1/celery/test"))
+        #expect(line.contains("http.status=200"))
+        #expect(line.contains("http.duration_ms="))
+        #expect(!api.logs.all.joined().contains("secret-token"))
+    }
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Writes docs/openapi.json and Sources/Server/HTTP/OpenAPIDocument.swift from one description.
+Run after changing a route: python3 scripts/openapi.py"""
+import os
+ROOT=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import json
+def ref(n): return {"$ref": f"#/components/schemas/{n}"}
+def resp(desc, schema=None, ctype="application/json"):
+    r={"description":desc}
+    if schema is not None: r["content"]={ctype:{"schema":schema}}
+    return r
+err=lambda d: resp(d, ref("Error"))
+def param(name, where="path", schema=None, desc=""):
+    p={"name":name,"in":where,"required": where=="path","schema": schema or {"type":"string"}}
+    if desc: p["description"]=desc
+    return p
+task_id=param("task_id", schema={"type":"string","format":"uuid"}, desc="UUIDv7 task id")
+auth_err={"401": err("Missing or wrong bearer token (when auth_token is set)")}
+common={"400":err("Malformed request"),"405":err("Wrong method on a known path")}
+nullable=lambda t: {"type":[t,"null"]}
+time_=lambda: {"type":["string","null"],"format":"date-time"}
+schemas={
+ "Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"}}}}},
+ "TaskError":{"type":["object","null"],"properties":{"type":{"type":"string"},"message":{"type":"string"},"context":{}}},
+ "TaskSubmission":{"type":"object","required":["name"],"additionalProperties":False,"properties":{
+   "name":{"type":"string","description":"registered task name"},"args":{"type":"array"},"kwargs":{"type":"object"},
+   "queue":{"type":"string"},"priority":{"type":"integer","minimum":0,"maximum":9,"default":5},
+   "countdown":{"type":"number","minimum":0},"eta":{"type":"string","format":"date-time"}}},
+ "Submitted":{"type":"object","required":["task_id","status"],"properties":{"task_id":{"type":"string"},"status":{"const":"submitted"}}},
+ "TestSubmitted":{"type":"object","required":["task_id","status","message"],"properties":{"task_id":{"type":"string"},"status":{"const":"submitted"},"message":{"type":"string"}}},
+ "TaskSummary":{"type":"object","required":["task_id","name","queue","state","priority","enqueued_at"],"properties":{
+   "task_id":{"type":"string"},"name":{"type":"string"},"queue":{"type":"string"},"priority":{"type":"integer"},
+   "state":{"type":"string","enum":["PENDING","STARTED","PROGRESS","RETRY","SUCCESS","FAILURE","REVOKED"]},
+   "enqueued_at":{"type":"string","format":"date-time"},"run_at":time_(),"date_done":time_(),"retries":{"type":"integer"},
+   "deliveries":{"type":"integer"},"worker":nullable("string")}},
+ "Attempt":{"type":"object","properties":{"delivery":{"type":"integer"},"worker":{"type":"string"},"started_at":time_(),"finished_at":time_(),
+   "outcome":{"type":["string","null"],"enum":["SUCCESS","FAILURE","RETRY","REVOKED","LOST","RELEASED",None]},"error":ref("TaskError")}},
+ "TaskDetail":{"allOf":[ref("TaskSummary"),{"type":"object","properties":{"args":{"type":"array"},"kwargs":{"type":"object"},
+   "started_at":time_(),"lease_until":time_(),"expires_at":time_(),"lost_deliveries":{"type":"integer"},"revoke_requested":{"type":"boolean"},
+   "progress":{},"result":{},"error":ref("TaskError"),"attempts":{"type":"array","items":ref("Attempt")}}}]},
+ "TaskList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("TaskSummary")},
+   "total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
+ "RevokeResult":{"type":"object","required":["task_id","state","status"],"properties":{"task_id":{"type":"string"},"state":{"type":"string"},"status":{"type":"string","enum":["revoked","revoke_requested","noop"]}}},
+ "CeleryStatus":{"type":"object","required":["task_id","status","result","error"],"properties":{"task_id":{"type":"string"},"status":{"type":"string"},
+   "result":{"description":"the result on SUCCESS, the progress meta while PROGRESS, else null"},"error":nullable("string"),
+   "name":{"type":"string"},"queue":{"type":"string"},"retries":{"type":"integer"},"date_done":time_(),"worker":nullable("string"),"error_detail":ref("TaskError")}},
+ "CeleryRevoke":{"type":"object","required":["status","message","task_id","state"],"properties":{"status":{"type":"string","enum":["success","noop"]},
+   "message":{"type":"string"},"task_id":{"type":"string"},"state":{"type":"string"}}},
+ "Workers":{"type":"object","required":["status","workers"],"properties":{"status":{"const":"success"},"workers":{"type":"object","required":["active","stats","registered_tasks"],"properties":{
+   "active":{"type":"object","additionalProperties":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"args":{"type":"array"},"kwargs":{"type":"object"},"time_start":{"type":["number","null"]},"worker_pid":{"type":["integer","null"]}}}}},
+   "stats":{"type":"object","additionalProperties":{"type":"object","properties":{"pid":{"type":"integer"},"hostname":{"type":"string"},"uptime":{"type":"integer"},
+      "pools":{"type":"array","items":{"type":"object","properties":{"queues":{"type":"array","items":{"type":"string"}},"concurrency":{"type":"integer"}}}},
+      "total":{"type":"object","additionalProperties":{"type":"integer"}},"failed":{"type":"object","additionalProperties":{"type":"integer"}},
+      "prefetch_count":{"type":"integer"},"broker":{"type":"object","properties":{"transport":{"type":"string"},"path":{"type":"string"}}}}}},
+   "registered_tasks":{"type":"array","items":{"type":"string"}}}}}},
+ "Health":{"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["healthy","unhealthy"]},"database":{"type":"string"},"workers":{"type":"integer"},"uptime":{"type":"integer"},"reason":{"type":"string"}}},
+ "Queue":{"type":"object","required":["name","waiting","delayed","running","retrying","failed","oldest_waiting_age"],"properties":{"name":{"type":"string"},
+   "waiting":{"type":"integer"},"delayed":{"type":"integer"},"running":{"type":"integer"},"retrying":{"type":"integer"},"failed":{"type":"integer"},
+   "oldest_waiting_age":{"type":["number","null"],"description":"seconds"}}},
+ "QueueList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Queue")},"total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
+ "Purged":{"type":"object","required":["queue","purged"],"properties":{"queue":{"type":"string"},"purged":{"type":"integer"}}},
+}
+def op(summary, responses, params=None, body=None, mutating=False, tag="tasks", public=False):
+    o={"summary":summary,"tags":[tag],"responses":dict(responses)}
+    o["responses"].update({k:v for k,v in common.items() if k not in o["responses"]})
+    if not public: o["responses"]["401"]=auth_err["401"]
+    if params: o["parameters"]=params
+    if body: o["requestBody"]={"required":True,"content":{"application/json":{"schema":body}}}
+    if mutating: o["security"]=[{"bearer":[]}]
+    return o
+paths={
+ "/health":{"get":op("Health of the appliance (the seed's)",{"200":resp("Healthy",ref("Health")),"503":resp("Unhealthy, with the reason",ref("Health"))},tag="system",public=True)},
+ "/healthz":{"get":op("Health of the appliance",{"200":resp("Healthy",ref("Health")),"503":resp("Unhealthy, with the reason",ref("Health"))},tag="system",public=True)},
+ "/metrics":{"get":op("Prometheus metrics",{"200":resp("Prometheus text format",{"type":"string"},"text/plain")},tag="system")},
+ "/openapi.json":{"get":op("This document",{"200":resp("OpenAPI 3.1",{"type":"object"})},tag="system")},
+ "/api/v1/celery/workers":{"get":op("Live workers: active tasks, stats, registered tasks (the seed's)",{"200":resp("Workers",ref("Workers"))},tag="celery")},
+ "/api/v1/celery/test":{"post":op("Submit the test task (the seed's)",{"200":resp("Submitted",ref("TestSubmitted"))},mutating=True,tag="celery")},
+ "/api/v1/celery/task/{task_id}":{
+   "get":op("Task status (the seed's shape)",{"200":resp("Status",ref("CeleryStatus")),"404":err("Unknown or expired task")},[task_id],tag="celery"),
+   "delete":op("Revoke a task (the seed's)",{"200":resp("Revoked, or noop for a finished task",ref("CeleryRevoke")),"404":err("Unknown or expired task")},[task_id],mutating=True,tag="celery")},
+ "/api/v1/tasks":{
+   "post":op("Submit a task by name",{"202":resp("Committed",ref("Submitted")),"413":err("Body or message too large"),"415":err("Not JSON"),"422":err("Unknown task or invalid values")},
+      [param("Idempotency-Key","header",desc="the same key within 24 h returns the same task id")],ref("TaskSubmission"),mutating=True),
+   "get":op("List tasks, newest first",{"200":resp("Tasks",ref("TaskList")),"422":err("Invalid filter")},
+      [param("state","query",{"type":"string","enum":["PENDING","STARTED","PROGRESS","RETRY","SUCCESS","FAILURE","REVOKED"]}),param("name","query"),param("queue","query"),
+       param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"default":0})])},
+ "/api/v1/tasks/{task_id}":{"get":op("One task: message, attempts with errors, timings, progress",{"200":resp("Task",ref("TaskDetail")),"404":err("Unknown or expired task")},[task_id])},
+ "/api/v1/tasks/{task_id}/revoke":{"post":op("Revoke a task",{"200":resp("Revoked, revoke requested (running), or noop (finished)",ref("RevokeResult")),"404":err("Unknown or expired task")},[task_id],mutating=True)},
+ "/api/v1/queues":{"get":op("Counts per queue",{"200":resp("Queues",ref("QueueList"))},tag="queues")},
+ "/api/v1/queues/{name}/purge":{"post":op("Delete the waiting jobs of a queue",{"200":resp("How many",ref("Purged"))},[param("name")],mutating=True,tag="queues")},
+}
+doc={"openapi":"3.1.0","info":{"title":"importer — product importer appliance","version":"0.1.0",
+  "description":"HTTP API of the importer appliance: the seed application's Celery endpoints, tasks and queues. Errors are {\"error\": {\"code\", \"message\"}}. With auth_token set, mutating routes need Authorization: Bearer <token> (auth_read: all routes but the health checks)."},
+ "servers":[{"url":"http://127.0.0.1:8000"}],
+ "paths":paths,"components":{"schemas":schemas,"securitySchemes":{"bearer":{"type":"http","scheme":"bearer"}}}}
+text=json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)
+open(ROOT+"/docs/openapi.json","w").write(text+"\n")
+swift='''/// The published description of the HTTP API (OpenAPI 3.1), served at `/openapi.json`. Kept
+/// in the repository as `docs/openapi.json` too; `OpenAPITests` checks that both agree and that
+/// every served route is documented and every documented route is served.
+public enum OpenAPIDocument {
+    public static let json = #"""
+''' + text + '''
+"""#
+}
+'''
+open(ROOT+"/Sources/Server/HTTP/OpenAPIDocument.swift","w").write(swift)
