@@ -6,34 +6,93 @@ import Testing
 @testable import TaskQueue
 
 @Suite struct ProductTasksTests {
-    @Test func testTaskReturnsTheSeedShape() async throws {
-        // Given a worker with the product tasks
+    /// A worker with the product tasks on an in-memory queue.
+    func withWorker(_ fixture: CatalogFixture, _ body: (QueueClient, MemoryQueueStore) async throws -> Void) async throws {
         var registry = TaskRegistry()
-        ProductTasks.register(into: &registry)
+        ProductTasks.register(into: &registry, catalog: fixture.catalog)
         let store = MemoryQueueStore()
         let client = QueueClient(store: store, registry: registry)
         let worker = Worker(
-            configuration: WorkerConfiguration(name: "w@h:1", pools: [.init(queues: ["default"], concurrency: 1)]),
+            configuration: WorkerConfiguration(
+                name: "w@h:1", pools: [.init(queues: ["default", "imports"], concurrency: 1)]),
             client: client, logger: Logger(label: "test"))
         let running = Task { try await worker.run() }
-        defer { worker.beginWarmShutdown() }
-        // When test_task is submitted
-        let id = try await client.submit(TaskSubmission(name: ProductTasks.testTask)).id
-        // Then it succeeds with the seed's result
-        var result: JSONValue?
-        for _ in 0..<500 {
-            if case .found(let record) = try await store.job(id: id), record.state == .success {
-                result = record.result
-                break
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(
-            result == [
-                "status": "success", "message": "Worker is functioning correctly!", "task_id": .string(id),
-                "task_name": "app.tasks.product_tasks.test_task",
-            ])
+        try await body(client, store)
         worker.beginWarmShutdown()
         try await running.value
+    }
+
+    func finished(_ store: MemoryQueueStore, _ id: String) async throws -> JobRecord {
+        for _ in 0..<1000 {
+            if case .found(let record) = try await store.job(id: id), record.state.isFinal { return record }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw QueueError.storage("job \(id) did not finish")
+    }
+
+    @Test func testTaskReturnsTheSeedShape() async throws {
+        let fixture = try CatalogFixture()
+        try await withWorker(fixture) { client, store in
+            let id = try await client.submit(TaskSubmission(name: ProductTasks.testTask)).id
+            let record = try await finished(store, id)
+            #expect(
+                record.result == [
+                    "status": "success", "message": "Worker is functioning correctly!", "task_id": .string(id),
+                    "task_name": "app.tasks.product_tasks.test_task",
+                ])
+        }
+    }
+
+    @Test func processCSVImportThroughTheQueueWithProgressAndResult() async throws {
+        let fixture = try CatalogFixture(batchRows: 2)
+        let name = try fixture.upload("sku,name\nA,1\nB,2\nC,3\nA,4\n")
+        try await withWorker(fixture) { client, store in
+            let id = try await client.submit(
+                TaskSubmission(name: ProductTasks.processCSVImport, kwargs: ["file_path": .string(name)])).id
+            let record = try await finished(store, id)
+            #expect(record.state == .success)
+            #expect(record.queue == "imports")
+            #expect(record.result?["created"] == 3)
+            #expect(record.result?["updated"] == 1)
+            #expect(record.result?["rows_processed"] == 4)
+            #expect(record.meta?["stage"] == "complete")
+            #expect(record.meta?["message"] == "Import Complete")
+            let importRecord = try #require(try await fixture.catalog.imports.record(taskID: id))
+            #expect(importRecord.state == .success)
+            #expect(record.result?["import_id"] == .string(importRecord.id))
+        }
+    }
+
+    @Test func pathConfinementFailsWithoutRetry() async throws {
+        let fixture = try CatalogFixture()
+        let outside = fixture.root.appendingPathComponent("outside.csv")
+        try "sku,name\nA,1\n".write(to: outside, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: fixture.catalog.uploadsDirectory + "/link.csv", withDestinationPath: outside.path)
+        try await withWorker(fixture) { client, store in
+            for path in ["../outside.csv", outside.path, "link.csv", "/etc/passwd", "missing.csv"] {
+                let id = try await client.submit(
+                    TaskSubmission(name: ProductTasks.processCSVImport, kwargs: ["file_path": .string(path)])).id
+                let record = try await finished(store, id)
+                #expect(record.state == .failure, "\(path)")
+                #expect(record.error?.type == "ImportFailed")
+                #expect(record.attempts.count == 1, "\(path) must not retry")
+            }
+        }
+        #expect(try fixture.products().isEmpty)
+    }
+
+    @Test func cleanupDeletesOldRecordsAndFiles() async throws {
+        let fixture = try CatalogFixture()
+        var catalog = fixture.catalog
+        let name = try fixture.upload("sku,name\nA,1\n")
+        let (result, _) = try await fixture.importFile(name)
+        _ = try result.get()
+        catalog.importRetention = 3600
+        #expect(try ProductTasks.cleanup(catalog: catalog) == ["imports_deleted": 0, "files_deleted": 0])
+        catalog.importRetention = 0.001
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try ProductTasks.cleanup(catalog: catalog) == ["imports_deleted": 1, "files_deleted": 1])
+        #expect(try await fixture.catalog.imports.records(limit: 10, offset: 0).total == 0)
     }
 }

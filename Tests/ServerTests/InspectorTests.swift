@@ -52,10 +52,17 @@ import Testing
         #expect(try await inspector.view(.ping) == [:])
     }
 
-    @Test func testTasksAreRegisteredOnlyWhenEnabled() {
+    @Test func testTasksAreRegisteredOnlyWhenEnabled() throws {
         var config = AppConfig()
-        #expect(AppContext.registry(config).names == ["app.tasks.product_tasks.test_task"])
+        config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("reg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: config.dataDir) }
+        let catalog = try AppContext.open(config: config).catalog
+        #expect(
+            AppContext.registry(config, catalog: catalog).names == [
+                "app.tasks.product_tasks.cleanup_old_imports", "app.tasks.product_tasks.process_csv_import",
+                "app.tasks.product_tasks.test_task",
+            ])
         config.enableTestTasks = true
-        #expect(AppContext.registry(config).names.contains(TestTasks.spin))
+        #expect(AppContext.registry(config, catalog: catalog).names.contains(TestTasks.spin))
     }
 }

@@ -9,6 +9,7 @@ public struct AppContext: Sendable {
     public let config: AppConfig
     public let store: SQLiteQueueStore
     public let client: QueueClient
+    public let catalog: CatalogContext
 
     /// Opens (creating and migrating) the data directory's databases.
     public static func open(config: AppConfig) throws -> AppContext {
@@ -17,14 +18,19 @@ public struct AppContext: Sendable {
         let store = try SQLiteQueueStore(
             path: config.queueDatabasePath, options: SQLiteOptions(synchronous: config.synchronous),
             policy: config.storePolicy)
-        let client = QueueClient(store: store, registry: registry(config), routes: config.taskRoutes)
-        return AppContext(config: config, store: store, client: client)
+        let catalog = CatalogContext(
+            database: try CatalogDatabase(path: config.catalogDatabasePath, options: SQLiteOptions(synchronous: config.synchronous)),
+            uploadsDirectory: config.uploadsDirectory,
+            importDefaults: ImportOptions(batchRows: config.importBatchRows, maxFieldBytes: config.csvMaxFieldBytes),
+            importRetention: config.importRetention, keepUploads: config.keepUploads)
+        let client = QueueClient(store: store, registry: registry(config, catalog: catalog), routes: config.taskRoutes)
+        return AppContext(config: config, store: store, client: client, catalog: catalog)
     }
 
     /// Every task this configuration registers: the product tasks, and the test tasks when enabled.
-    public static func registry(_ config: AppConfig) -> TaskRegistry {
+    public static func registry(_ config: AppConfig, catalog: CatalogContext) -> TaskRegistry {
         var registry = TaskRegistry()
-        ProductTasks.register(into: &registry)
+        ProductTasks.register(into: &registry, catalog: catalog)
         if config.enableTestTasks { TestTasks.register(into: &registry) }
         return registry
     }

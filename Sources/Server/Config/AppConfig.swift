@@ -36,10 +36,17 @@ public struct AppConfig: Sendable, Equatable {
     public var maxRunawayTasks = 4
     public var maxPayloadBytes = 1 << 20
     public var enableTestTasks = false
+    public var csvMaxFieldBytes = 1 << 20
+    /// Rows per committed import batch: large enough to amortize a transaction, small enough
+    /// for bounded memory (~20k rows ≈ a few MB).
+    public var importBatchRows = 20_000
+    public var importRetention: TimeInterval = 604_800
+    public var keepUploads = false
 
     public init() {}
 
     public var queueDatabasePath: String { (dataDir as NSString).appendingPathComponent("queue.sqlite") }
+    public var catalogDatabasePath: String { (dataDir as NSString).appendingPathComponent("catalog.sqlite") }
     /// Whether `host` only listens on this machine.
     public var isLoopbackHost: Bool {
         ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.")

@@ -133,6 +133,12 @@ public enum ConfigLoader {
             config.maxPayloadBytes = try integer(value, in: 64...(1 << 30))
         },
         "enable_test_tasks": { config, value throws(Invalid) in config.enableTestTasks = try boolean(value) },
+        "csv_max_field_bytes": { config, value throws(Invalid) in
+            config.csvMaxFieldBytes = try integer(value, in: 1024...(64 << 20))
+        },
+        "import_batch_rows": { config, value throws(Invalid) in config.importBatchRows = try integer(value, in: 1...1_000_000) },
+        "import_retention": { config, value throws(Invalid) in config.importRetention = try seconds(value) },
+        "keep_uploads": { config, value throws(Invalid) in config.keepUploads = try boolean(value) },
     ]
 
     private static func nonEmptyString(_ value: JSONValue) throws(Invalid) -> String {

@@ -19,13 +19,8 @@ public final class SQLiteQueueStore: QueueStore {
         path: String, options: SQLiteOptions = SQLiteOptions(), policy: StorePolicy = StorePolicy(),
         clock: any WallClock = SystemClock()
     ) throws {
-        self.pool = try SQLiteDatabase.open(path: path, options: options, migrator: Self.migrator)
-        if options.readOnly {
-            self.checkpointer = nil
-        } else {
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-            self.checkpointer = try WALCheckpointer(path: path)
-        }
+        (self.pool, self.checkpointer) = try SQLiteDatabase.openWithCheckpointer(
+            path: path, options: options, migrator: Self.migrator)
         self.writer = GroupCommitWriter(pool: pool)
         self.policy = policy
         self.clock = clock

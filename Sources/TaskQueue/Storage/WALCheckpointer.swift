@@ -6,11 +6,11 @@ import GRDB
 /// automatic checkpoint, which runs inside a committing write transaction and stalls it
 /// (STACK.md: keep write transactions short). PASSIVE checkpoints never wait for locks; the
 /// WAL stays bounded while writers keep going.
-final class WALCheckpointer: @unchecked Sendable {
+public final class WALCheckpointer: @unchecked Sendable {
     // The timer is only touched in init and deinit.
     private let timer: any DispatchSourceTimer
 
-    init(path: String, interval: TimeInterval = 0.2) throws {
+    public init(path: String, interval: TimeInterval = 0.2) throws {
         let connection = try DatabaseQueue(path: path)
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "importer.checkpoint", qos: .utility))
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(20))

@@ -14,6 +14,10 @@ public final class TaskContext: Sendable {
     public let retries: Int
     let lease: Lease
     private let store: any QueueStore
+
+    /// This delivery's fencing token: a later delivery of the same job has a greater one. Work
+    /// that writes elsewhere (another database) can fence its own writes with it.
+    public var fencingToken: Int64 { lease.token }
     private struct Cancellation {
         var reasons: Set<CancellationReason> = []
         var softLimit: TimeInterval = 0

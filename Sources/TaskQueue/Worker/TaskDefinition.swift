@@ -114,6 +114,11 @@ extension TaskErrorInfo: TaskErrorConvertible {
 /// Thrown by `TaskContext.checkCancellation()` when the slot asked the body to stop.
 public struct TaskCancelled: Error, CustomStringConvertible, Sendable {
     public let reason: CancellationReason
+
+    public init(reason: CancellationReason) {
+        self.reason = reason
+    }
+
     public var description: String { "the task was cancelled: \(reason.rawValue)" }
 }
 

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import TaskQueue
+
+/// An import as recorded in `catalog.sqlite`: state, counts, checkpoint, timings, error.
+public struct ImportRecord: Sendable, Equatable {
+    public enum State: String, Sendable {
+        case pending = "PENDING", running = "RUNNING", success = "SUCCESS", failure = "FAILURE", revoked = "REVOKED"
+        public var isFinal: Bool { self == .success || self == .failure || self == .revoked }
+    }
+
+    public var id: String
+    public var taskID: String?
+    public var filePath: String
+    public var filename: String?
+    public var userID: String?
+    public var options: JSONValue
+    public var state: State
+    public var stage: String?
+    public var message: String?
+    public var error: String?
+    public var warnings: [String]
+    public var created: Int
+    public var updated: Int
+    public var skipped: Int
+    public var rowsProcessed: Int
+    public var errorCount: Int
+    public var bytesRead: Int64
+    public var bytesTotal: Int64
+    public var checkpointOffset: Int64
+    public var checkpointLine: Int
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    /// Percent from bytes (DESIGN.md §7).
+    public var percent: Double {
+        if state == .success { return 100 }
+        guard bytesTotal > 0 else { return 0 }
+        return min(100, (Double(bytesRead) / Double(bytesTotal) * 1000).rounded() / 10)
+    }
+
+    init(row: Row) {
+        id = row["id"]
+        taskID = row["task_id"]
+        filePath = row["file_path"]
+        filename = row["filename"]
+        userID = row["user_id"]
+        options = (try? JSONValue(parsing: row["options"] as String)) ?? [:]
+        state = State(rawValue: row["state"]) ?? .pending
+        stage = row["stage"]
+        message = row["message"]
+        error = row["error"]
+        warnings = ((try? JSONValue(parsing: row["warnings"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+        created = row["created"]
+        updated = row["updated"]
+        skipped = row["skipped"]
+        rowsProcessed = row["rows_processed"]
+        errorCount = row["error_count"]
+        bytesRead = row["bytes_read"]
+        bytesTotal = row["bytes_total"]
+        checkpointOffset = row["checkpoint_offset"]
+        checkpointLine = row["checkpoint_line"]
+        createdAt = Date(timeIntervalSince1970: row["created_at"])
+        startedAt = (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        finishedAt = (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// The progress `meta` of DESIGN.md §7.
+    public var meta: JSONValue {
+        [
+            "stage": .string(stage ?? "parsing"), "message": .string(message ?? "Parsing CSV"),
+            "rows_processed": .int(Int64(rowsProcessed)), "bytes_read": .int(bytesRead), "bytes_total": .int(bytesTotal),
+            "percent": .double(percent), "created": .int(Int64(created)), "updated": .int(Int64(updated)),
+            "skipped": .int(Int64(skipped)), "errors": .int(Int64(errorCount)),
+        ]
+    }
+}

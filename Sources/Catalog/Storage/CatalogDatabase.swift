@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import TaskQueue
+
+/// `catalog.sqlite`, owned by Catalog: products, imports (state, counts, checkpoint, errors) and
+/// the catalogue lock that serializes imports. Plain TEXT/INTEGER/REAL columns, no custom
+/// collations or functions, so any SQLite client can read it (DESIGN.md §7).
+public final class CatalogDatabase: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+    private let checkpointer: WALCheckpointer?
+
+    public init(path: String, options: SQLiteOptions = SQLiteOptions()) throws {
+        self.path = path
+        (pool, checkpointer) = try SQLiteDatabase.openWithCheckpointer(path: path, options: options, migrator: Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: products, imports, import_errors, catalog_lock") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE products (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        sku TEXT NOT NULL,
+                        sku_key TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        description TEXT NOT NULL DEFAULT '',
+                        active INTEGER NOT NULL DEFAULT 1,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    -- Identity: SKUs are unique by their Unicode lowercase form.
+                    CREATE UNIQUE INDEX products_sku_key ON products(sku_key);
+
+                    CREATE TABLE imports (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        task_id TEXT UNIQUE,
+                        file_path TEXT NOT NULL,
+                        filename TEXT,
+                        user_id TEXT,
+                        options TEXT NOT NULL DEFAULT '{}',
+                        state TEXT NOT NULL,
+                        stage TEXT,
+                        message TEXT,
+                        error TEXT,
+                        warnings TEXT NOT NULL DEFAULT '[]',
+                        created INTEGER NOT NULL DEFAULT 0,
+                        updated INTEGER NOT NULL DEFAULT 0,
+                        skipped INTEGER NOT NULL DEFAULT 0,
+                        rows_processed INTEGER NOT NULL DEFAULT 0,
+                        error_count INTEGER NOT NULL DEFAULT 0,
+                        bytes_read INTEGER NOT NULL DEFAULT 0,
+                        bytes_total INTEGER NOT NULL DEFAULT 0,
+                        checkpoint_offset INTEGER NOT NULL DEFAULT 0,
+                        checkpoint_line INTEGER NOT NULL DEFAULT 1,
+                        created_at REAL NOT NULL,
+                        started_at REAL,
+                        finished_at REAL
+                    );
+                    CREATE INDEX imports_created ON imports(created_at, id);
+
+                    -- The first 1,000 row errors of each import (all are counted in imports).
+                    CREATE TABLE import_errors (
+                        import_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        line INTEGER NOT NULL,
+                        column TEXT,
+                        reason TEXT NOT NULL,
+                        raw TEXT,
+                        PRIMARY KEY (import_id, seq)
+                    ) WITHOUT ROWID;
+
+                    -- One row: which import (and which delivery of it, by its lease token) may write.
+                    CREATE TABLE catalog_lock (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        import_id TEXT,
+                        token INTEGER NOT NULL DEFAULT 0,
+                        heartbeat_at REAL NOT NULL DEFAULT 0
+                    );
+                    INSERT INTO catalog_lock (id) VALUES (1);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import Synchronization
+import TaskQueue
+
+@testable import Catalog
+
+/// A catalogue on a temporary directory, with an uploads folder.
+final class CatalogFixture: @unchecked Sendable {
+    let root: URL
+    let catalog: CatalogContext
+    var database: CatalogDatabase { catalog.database }
+
+    init(batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
+        let uploads = root.appendingPathComponent("uploads")
+        try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
+        catalog = CatalogContext(
+            database: try CatalogDatabase(path: root.appendingPathComponent("catalog.sqlite").path),
+            uploadsDirectory: uploads.path, importDefaults: ImportOptions(batchRows: batchRows, maxFieldBytes: maxFieldBytes))
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Writes `content` into the uploads directory; returns its name there.
+    @discardableResult
+    func upload(_ content: String, name: String = "\(UUID().uuidString).csv") throws -> String {
+        try upload(Data(content.utf8), name: name)
+    }
+
+    @discardableResult
+    func upload(_ data: Data, name: String = "\(UUID().uuidString).csv") throws -> String {
+        try data.write(to: URL(fileURLWithPath: catalog.uploadsDirectory).appendingPathComponent(name))
+        return name
+    }
+
+    /// Runs an import of an uploaded file directly (token 1 unless told), as the task would.
+    func importFile(
+        _ name: String, options: ImportOptions? = nil, token: Int64 = 1, monitor: RecordingMonitor = RecordingMonitor()
+    ) async throws -> (Result<ImportSummary, any Error>, ImportRecord) {
+        let record = try await catalog.imports.create(taskID: nil, filePath: name, filename: name, userID: nil)
+        let importer = CSVImporter(
+            database: database, importID: record.id, path: try catalog.confine(name), token: token,
+            options: options ?? catalog.importDefaults, monitor: monitor)
+        let result = Result { try importer.run() }
+        return (result, try await catalog.imports.record(id: record.id)!)
+    }
+
+    func importCSV(_ content: String, options: ImportOptions? = nil) async throws -> (Result<ImportSummary, any Error>, ImportRecord) {
+        try await importFile(try upload(content), options: options)
+    }
+
+    /// `sku|name|description|active` of every product, by SKU key.
+    func products() throws -> [String] {
+        try database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT sku, name, description, active FROM products ORDER BY sku_key").map {
+                "\($0[0] as String)|\($0[1] as String)|\($0[2] as String)|\($0[3] as Int)"
+            }
+        }
+    }
+
+    func errors(_ record: ImportRecord) async throws -> [RowError] {
+        try await catalog.imports.errors(importID: record.id, limit: 1000, offset: 0)
+    }
+}
+
+/// Records progress; can cancel after a number of checks.
+final class RecordingMonitor: ImportMonitor, @unchecked Sendable {
+    private let state = Mutex<(metas: [JSONValue], checks: Int)>(([], 0))
+    let cancelAfter: Int?
+
+    init(cancelAfter: Int? = nil) {
+        self.cancelAfter = cancelAfter
+    }
+
+    var metas: [JSONValue] { state.withLock { $0.metas } }
+
+    func checkCancellation() throws {
+        let checks = state.withLock { state -> Int in
+            state.checks += 1
+            return state.checks
+        }
+        if let cancelAfter, checks > cancelAfter { throw TaskCancelled(reason: .revoked) }
+    }
+
+    func progress(_ meta: JSONValue) {
+        state.withLock { $0.metas.append(meta) }
+    }
+}
