@@ -12,7 +12,9 @@ public final class CSVParser {
     private let separator: UInt8
     private let maxFieldBytes: Int
     private let chunkSize: Int
-    private var chunk: [UInt8] = []
+    /// One reused read buffer; `length` bytes of it are valid.
+    private var chunk: [UInt8]
+    private var length = 0
     private var position = 0
     private var chunkOffset: Int64
     private var line: Int
@@ -30,6 +32,7 @@ public final class CSVParser {
         self.chunkSize = chunkSize
         self.chunkOffset = offset
         self.line = line
+        self.chunk = [UInt8](repeating: 0, count: chunkSize)
         try handle.seek(toOffset: UInt64(offset))
     }
 
@@ -49,10 +52,16 @@ public final class CSVParser {
     private func refill() throws -> Bool {
         if finished { return false }
         chunkOffset += Int64(position)
-        let data = try handle.read(upToCount: chunkSize) ?? Data()
-        chunk = [UInt8](data)
+        let descriptor = handle.fileDescriptor
+        let count = chunk.withUnsafeMutableBytes { buffer in
+            var count: Int
+            repeat { count = read(descriptor, buffer.baseAddress, buffer.count) } while count < 0 && errno == EINTR
+            return count
+        }
+        guard count >= 0 else { throw ImportFailure("the file cannot be read: \(String(cString: strerror(errno)))", retryable: true) }
+        length = count
         position = 0
-        if chunk.isEmpty {
+        if count == 0 {
             finished = true
             return false
         }
@@ -62,7 +71,7 @@ public final class CSVParser {
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     private func nextRecord() throws -> CSVRecord? {
-        if position >= chunk.count, try !refill() { return nil }
+        if position >= length, try !refill() { return nil }
         var record = CSVRecord(line: line, offset: offset)
         var state = State.fieldStart
         var fieldStart = 0
@@ -85,7 +94,7 @@ public final class CSVParser {
         }
 
         while true {
-            if position >= chunk.count {
+            if position >= length {
                 if try !refill() {
                     // End of file ends the record.
                     if state == .quoted { record.problem = .unterminatedQuote }
@@ -115,7 +124,7 @@ public final class CSVParser {
                     // A run of plain bytes, copied at once.
                     let start = position
                     var end = position
-                    while end < chunk.count {
+                    while end < length {
                         let next = chunk[end]
                         if next == separator || next == lf { break }
                         end += 1
@@ -133,7 +142,7 @@ public final class CSVParser {
                 } else {
                     let start = position
                     var end = position
-                    while end < chunk.count, chunk[end] != quote {
+                    while end < length, chunk[end] != quote {
                         if chunk[end] == lf { line += 1 }
                         end += 1
                     }

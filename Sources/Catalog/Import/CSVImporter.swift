@@ -43,6 +43,8 @@ public final class CSVImporter {
     private var counts = Counts()
     private var lastProgress = Date.distantPast
     private let started = Date()
+    /// The upsert, prepared on the catalogue's writer connection at the first batch.
+    private var upsertStatement: RawStatement?
     /// Batch timestamps strictly increase: a product created in an earlier batch is never
     /// mistaken for one created in this one (see `upsert`).
     private var lastBatchTime = 0.0
@@ -74,6 +76,8 @@ public final class CSVImporter {
     /// Runs the import to its end. Throws `ImportFailure` (recorded as the import's failure), or
     /// the monitor's cancellation (recorded as revoked).
     public func run() throws -> ImportSummary {
+        // The statement must be finalized while the connection is open.
+        defer { upsertStatement = nil }
         try lock.acquire(monitor: monitor)
         do {
             let summary = try importFile()
@@ -220,7 +224,21 @@ public final class CSVImporter {
     /// Inserts or updates one product; returns whether it was created. A row created in this
     /// batch has `created_at = updated_at` (batch times strictly increase).
     private func upsert(_ db: Database, _ row: ProductRow, at time: Double) throws -> Bool {
-        let statement = try db.cachedStatement(
+        let statement = try upsertStatement ?? prepareUpsert(db)
+        statement.bind([
+            JobID.make(), row.sku, row.skuKey, row.name, row.description, row.active.map { $0 ? 1 : 0 }, time,
+        ])
+        defer { statement.reset() }
+        guard try statement.step() else { return false }
+        return statement.int(0) == 1
+    }
+
+    private func prepareUpsert(_ db: Database) throws -> RawStatement {
+        guard let connection = db.sqliteConnection else { throw ImportFailure("the catalogue database is closed") }
+        // A larger page cache for the import's writes: the key index is touched all over.
+        try db.execute(sql: "PRAGMA cache_size = -8192")
+        let statement = try RawStatement(
+            connection: connection,
             sql: """
                 INSERT INTO products (id, sku, sku_key, name, description, active, created_at, updated_at)
                 VALUES (?1, ?2, ?3, ?4, COALESCE(?5, ''), COALESCE(?6, 1), ?7, ?7)
@@ -230,10 +248,8 @@ public final class CSVImporter {
                     updated_at = excluded.updated_at
                 RETURNING created_at = updated_at
                 """)
-        let arguments: StatementArguments = [
-            JobID.make(), row.sku, row.skuKey, row.name, row.description, row.active.map { $0 ? 1 : 0 }, time,
-        ]
-        return try Bool.fetchOne(statement, arguments: arguments) ?? false
+        upsertStatement = statement
+        return statement
     }
 
     /// Dry run: whether the key is new, remembering keys seen earlier in this run.

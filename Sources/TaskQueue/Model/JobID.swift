@@ -43,12 +43,26 @@ public enum JobID {
             bytes[index] = UInt8((tail >> (8 * (15 - index))) & 0xFF)
         }
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        let uuid = UUID(
-            uuid: (
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-            ))
-        return uuid.uuidString.lowercased()
+        return format(bytes)
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase (UUID.uuidString goes through printf).
+    private static func format(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            var index = 0
+            for (position, byte) in bytes.enumerated() {
+                if position == 4 || position == 6 || position == 8 || position == 10 {
+                    buffer[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                buffer[index] = hex[Int(byte >> 4)]
+                buffer[index + 1] = hex[Int(byte & 0x0F)]
+                index += 2
+            }
+            return 36
+        }
     }
 
     /// Whether `text` is a canonical lowercase or uppercase UUID string.

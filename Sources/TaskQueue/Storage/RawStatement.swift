@@ -1,18 +1,18 @@
 import CSQLite
 import Foundation
 
-/// A prepared statement on the writer connection through the C API: the queue's hottest
-/// statements (claim, ack, savepoints) run tens of thousands of times a second, where GRDB's
-/// per-statement conveniences cost as much as SQLite's own work (STACK.md). Only used inside
-/// the group-commit writer, which serializes every access.
-final class RawStatement {
+/// A prepared statement through the C API, for statements run tens of thousands of times a
+/// second (the queue's claim and ack, the import's upsert), where GRDB's per-statement
+/// conveniences cost as much as SQLite's own work (STACK.md). Not thread-safe: its owner
+/// serializes every use (the group-commit writer, the import's thread).
+public final class RawStatement {
     private let handle: OpaquePointer
     private let connection: OpaquePointer
 
     /// SQLite copies bound text at once (`SQLITE_TRANSIENT`).
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-    init(connection: OpaquePointer, sql: String) throws {
+    public init(connection: OpaquePointer, sql: String) throws {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else {
@@ -26,8 +26,8 @@ final class RawStatement {
         sqlite3_finalize(handle)
     }
 
-    /// Binds `values` (Int, Int64, Double, String, nil) from index 1.
-    func bind(_ values: [Any?]) {
+    /// Binds `values` (Int, Int64, Double, Bool, String, nil) from index 1.
+    public func bind(_ values: [Any?]) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
@@ -44,7 +44,7 @@ final class RawStatement {
     }
 
     /// Steps once: true when a row is available.
-    func step() throws -> Bool {
+    public func step() throws -> Bool {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -57,19 +57,19 @@ final class RawStatement {
 
     /// Runs the statement to completion; returns the rows it changed.
     @discardableResult
-    func run(_ values: [Any?] = []) throws -> Int {
+    public func run(_ values: [Any?] = []) throws -> Int {
         bind(values)
         while try step() {}
         sqlite3_reset(handle)
         return Int(sqlite3_changes(connection))
     }
 
-    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
-    func text(_ column: Int32) -> String {
+    public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    public func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, column) else { return "" }
         return String(cString: pointer)
     }
 
-    func reset() { sqlite3_reset(handle) }
+    public func reset() { sqlite3_reset(handle) }
 }
