@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import TaskQueue
+
+/// A 200k-row import killed with SIGKILL mid-way completes after a restart with the same
+/// products as an uninterrupted run.
+@Suite(.serialized) struct ImportCrashTests {
+    /// A deterministic product file: quoted commas and quotes, line breaks, non-ASCII, case
+    /// variants of earlier SKUs (last one wins), an `active` column.
+    static func writeProducts(rows: Int, to path: String) throws {
+        var text = "sku,name,description,active\n"
+        text.reserveCapacity(rows * 70)
+        var state: UInt64 = 42
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        for index in 0..<rows {
+            let value = next()
+            let sku = value % 40 == 0 && index > 10 ? "SKU-\(next() % UInt64(index))".uppercased() : "sku-\(index)"
+            let name = value % 7 == 0 ? "\"Widget, size \(value % 100)\"" : "Widget \(value % 1000)"
+            let description = value % 11 == 0 ? "\"Line one\nline \"\"two\"\" é\"" : "Plain description \(value % 97)"
+            let active = value % 3 == 0 ? "no" : "yes"
+            text += "\(sku),\(name),\(description),\(active)\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    static func products(_ dataDir: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: dataDir + "/catalog.sqlite")
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT sku, name, description, active FROM products ORDER BY sku_key").map {
+                "\($0[0] as String)\u{1F}\($0[1] as String)\u{1F}\($0[2] as String)\u{1F}\($0[3] as Int)"
+            }
+        }
+    }
+
+    func importTaskID(_ run: (status: Int32, output: String, log: String)) throws -> String {
+        let json = try JSONValue(parsing: run.output)
+        return try #require(json["task_id"]?.stringValue, "\(run.output) \(run.log)")
+    }
+
+    @Test func sigkillDuringA200kImportThenRestartEqualsAnUninterruptedRun() async throws {
+        let files = try Sandbox()
+        let csv = files.root + "/products.csv"
+        try Self.writeProducts(rows: 200_000, to: csv)
+        let environment = ["IMPORTER_VISIBILITY_TIMEOUT": "2", "IMPORTER_IMPORT_BATCH_ROWS": "10000"]
+
+        // The interrupted run
+        let crashed = try Sandbox()
+        let first = try await crashed.startWorker(environment: environment)
+        defer { first.signal(SIGKILL) }
+        let taskID = try importTaskID(
+            try await ImporterProcess.run(["import", csv], dataDir: crashed.dataDir, environment: environment))
+        let store = try crashed.store()
+        let progressed = try await eventually(timeout: 60) {
+            guard let job = try await store.record(taskID) else { return false }
+            return (job.meta?["rows_processed"]?.intValue ?? 0) >= 30_000 && !job.state.isFinal
+        }
+        #expect(progressed, "the import did not get going")
+        first.signal(SIGKILL)
+        _ = await first.waitForExit()
+        let second = try await crashed.startWorker(environment: environment)
+        defer { second.signal(SIGKILL) }
+        #expect(try await eventually(timeout: 120) { try await store.record(taskID)?.state == .success })
+        let job = try #require(try await store.record(taskID))
+        #expect(job.deliveries == 2)
+        #expect(job.result?["rows_processed"] == 200_000)
+
+        // The uninterrupted run
+        let clean = try Sandbox()
+        let worker = try await clean.startWorker(environment: environment)
+        defer { worker.signal(SIGKILL) }
+        let run = try await ImporterProcess.run(["import", csv, "--wait"], dataDir: clean.dataDir, environment: environment)
+        #expect(run.status == 0, "\(run.log)")
+
+        let expected = try Self.products(clean.dataDir)
+        #expect(expected.count > 190_000)
+        #expect(try Self.products(crashed.dataDir) == expected)
+        let resumed = try JSONValue(parsing: run.output)
+        #expect(job.result?["created"] == resumed["created"])
+        #expect(job.result?["updated"] == resumed["updated"])
+    }
+}
