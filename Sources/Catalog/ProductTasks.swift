@@ -50,8 +50,8 @@ public enum ProductTasks {
         } catch let failure as ImportFailure {
             if failure.retryable { throw RetryableError(failure.message) }
             throw TaskErrorInfo(type: "ImportFailed", message: failure.message)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_IOERR {
-            throw RetryableError("the catalogue database is busy or failed to write: \(error.message ?? "\(error.resultCode)")")
+        } catch where CSVImporter.isTransient(error) {
+            throw RetryableError("the catalogue database is busy or failed to write: \(error)")
         }
     }
 

@@ -229,4 +229,32 @@ import Testing
         }
         #expect(monitor.metas.contains { $0["stage"] == "importing" })
     }
+
+    @Test func anImportWaitsWhileAnotherHoldsTheLockAndCanBeRevokedMeanwhile() async throws {
+        let fixture = try CatalogFixture()
+        // Given a running import holding the catalogue lock
+        let other = try await fixture.catalog.imports.create(taskID: nil, filePath: "x", filename: nil, userID: nil)
+        try await fixture.database.pool.write { db in
+            try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [other.id])
+            try db.execute(
+                sql: "UPDATE catalog_lock SET import_id = ?, token = 7, heartbeat_at = ?",
+                arguments: [other.id, Date().timeIntervalSince1970])
+        }
+        // When a second import starts, it waits (writing nothing) until it is revoked
+        let started = Date()
+        let (result, record) = try await fixture.importFile(
+            try fixture.upload("sku,name\nA,1\n"), monitor: RecordingMonitor(cancelAfter: 3))
+        guard case .failure(let error) = result, error is TaskCancelled else {
+            Issue.record("expected a cancellation")
+            return
+        }
+        #expect(Date().timeIntervalSince(started) >= 0.5)
+        #expect(record.state == .revoked)
+        #expect(try fixture.products().isEmpty)
+        // Once the holder finishes, the lock is free for the next import
+        try await fixture.database.pool.write { db in
+            try db.execute(sql: "UPDATE imports SET state = 'SUCCESS' WHERE id = ?", arguments: [other.id])
+        }
+        #expect(try await fixture.importCSV("sku,name\nA,1\n").0.get().created == 1)
+    }
 }

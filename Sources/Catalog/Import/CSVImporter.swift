@@ -78,22 +78,51 @@ public final class CSVImporter {
     public func run() throws -> ImportSummary {
         // The statement must be finalized while the connection is open.
         defer { upsertStatement = nil }
-        try lock.acquire(monitor: monitor)
+        do {
+            try lock.acquire(monitor: monitor)
+        } catch let cancelled as TaskCancelled {
+            // Revoked while waiting for the lock: it never started.
+            try? database.pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE imports SET state = 'REVOKED', stage = 'failed', message = 'Revoked', finished_at = ?
+                        WHERE id = ? AND state = 'PENDING'
+                        """, arguments: [Date().timeIntervalSince1970, importID])
+            }
+            throw cancelled
+        }
         do {
             let summary = try importFile()
             try finish(state: .success, stage: "complete", message: "Import Complete", error: nil)
             lock.release()
             return summary
-        } catch let failure as ImportFailure {
+        } catch let failure as ImportFailure where !failure.retryable {
             try? finish(state: .failure, stage: "failed", message: failure.message, error: failure.message)
             lock.release()
             throw failure
         } catch let cancelled as TaskCancelled {
-            let state: ImportRecord.State = cancelled.reason == .revoked ? .revoked : .failure
-            try? finish(state: state, stage: "failed", message: cancelled.reason == .revoked ? "Revoked" : "\(cancelled)", error: nil)
+            let revoked = cancelled.reason == .revoked
+            try? finish(state: revoked ? .revoked : .failure, stage: "failed", message: revoked ? "Revoked" : "\(cancelled)", error: nil)
             lock.release()
             throw cancelled
+        } catch where Self.isTransient(error) {
+            // Retried later: the next delivery takes the lock over and resumes from the checkpoint.
+            throw error
+        } catch {
+            let message = "the import failed: \(error)"
+            try? finish(state: .failure, stage: "failed", message: message, error: message)
+            lock.release()
+            throw ImportFailure(message)
         }
+    }
+
+    /// Busy or failing storage, a read error: worth a retry.
+    static func isTransient(_ error: any Error) -> Bool {
+        if let failure = error as? ImportFailure { return failure.retryable }
+        if let database = error as? DatabaseError {
+            return [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_FULL].contains(database.resultCode)
+        }
+        return false
     }
 
     // MARK: The file
