@@ -62,18 +62,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Helpers shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
-            name: "TaskQueueTests", dependencies: ["TaskQueue", .product(name: "GRDB", package: "GRDB.swift")]),
+            name: "TaskQueueTests",
+            dependencies: ["TaskQueue", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TaskQueue", .product(name: "Hummingbird", package: "hummingbird"),
+                "Server", "TaskQueue", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TaskQueue", "importer", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TaskQueue", "TestSupport", "importer", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The real `importer` binary, started on a temporary data directory and always stopped by
@@ -80,15 +81,6 @@ final class ImporterProcess {
             process.waitUntilExit()
         }
     }
-}
-
-func eventually(timeout: TimeInterval, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
 }
 
 /// A fresh temporary directory holding a data directory and the processes' logs.

@@ -24,14 +24,15 @@ public struct SQLiteOptions: Sendable, Equatable {
 /// Opening a WAL database that several processes share. Modules (TaskQueue, Catalog) each own
 /// one file and pass their own migrator.
 public enum SQLiteDatabase {
-    /// Opens the database and moves its WAL checkpoints off the writer (see `WALCheckpointer`);
-    /// keep the checkpointer as long as the pool.
+    /// Opens the database with a background checkpointer (see `WALCheckpointer`); keep the
+    /// checkpointer as long as the pool.
     public static func openWithCheckpointer(path: String, options: SQLiteOptions, migrator: DatabaseMigrator) throws
         -> (pool: DatabasePool, checkpointer: WALCheckpointer?)
     {
         let pool = try open(path: path, options: options, migrator: migrator)
         guard !options.readOnly else { return (pool, nil) }
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        // The writer's own checkpoint (after a commit) runs rarely and finds little left to copy.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000") }
         return (pool, try WALCheckpointer(path: path))
     }
 

@@ -2,18 +2,20 @@ import Dispatch
 import Foundation
 import GRDB
 
-/// Checkpoints a WAL database from its own connection, instead of SQLite's automatic
-/// checkpoint, which runs inside a committing write transaction and stalls it (STACK.md: keep
-/// write transactions short). PASSIVE checkpoints never wait for locks. It checkpoints when the
-/// WAL passes `maxWALBytes`, or `interval` after the last checkpoint: a bulk writer (an import
-/// rewriting the same index pages batch after batch) gets its pages copied once, not per batch,
-/// and the WAL stays bounded.
+/// Copies WAL frames into the database from its own connection every `interval` (PASSIVE: it
+/// never waits for locks), so that SQLite's automatic checkpoint, which runs in the committing
+/// writer once the WAL passes 4,000 pages (16 MB), finds almost nothing left to copy: commits stay short
+/// (STACK.md) and, that checkpoint being complete, the WAL restarts from its beginning and stays
+/// bounded. Past `maxWALBytes` (another process writing without pause) it runs a TRUNCATE
+/// checkpoint, which waits for writers and empties the WAL.
 public final class WALCheckpointer: @unchecked Sendable {
     // The timer is only touched in init and deinit.
     private let timer: any DispatchSourceTimer
 
-    public init(path: String, interval: TimeInterval = 2, maxWALBytes: Int = 32 << 20) throws {
-        let connection = try DatabaseQueue(path: path)
+    public init(path: String, interval: TimeInterval = 0.2, maxWALBytes: Int = 256 << 20) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
         let walPath = path + "-wal"
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "importer.checkpoint", qos: .utility))
         timer.schedule(deadline: .now() + 0.2, repeating: 0.2, leeway: .milliseconds(20))
@@ -21,10 +23,17 @@ public final class WALCheckpointer: @unchecked Sendable {
         timer.setEventHandler {
             // Only this timer's serial queue touches `last`.
             let size = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? NSNumber)?.intValue ?? 0
-            guard size > maxWALBytes || (size > 0 && Date().timeIntervalSince(last) >= interval) else { return }
+            let mode: String
+            if size > maxWALBytes {
+                mode = "TRUNCATE"
+            } else if size > 0 && Date().timeIntervalSince(last) >= interval {
+                mode = "PASSIVE"
+            } else {
+                return
+            }
             last = Date()
             try? connection.writeWithoutTransaction { db in
-                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(\(mode))")
             }
         }
         timer.resume()
