@@ -95,12 +95,14 @@ doc={"openapi":"3.1.0","info":{"title":"importer — product importer appliance"
  "paths":paths,"components":{"schemas":schemas,"securitySchemes":{"bearer":{"type":"http","scheme":"bearer"}}}}
 text=json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)
 open(ROOT+"/docs/openapi.json","w").write(text+"\n")
-swift='''/// The published description of the HTTP API (OpenAPI 3.1), served at `/openapi.json`. Kept
-/// in the repository as `docs/openapi.json` too; `OpenAPITests` checks that both agree and that
-/// every served route is documented and every documented route is served.
+compact=json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+swift='''/// The published description of the HTTP API (OpenAPI 3.1), served at `/openapi.json`; the
+/// readable copy is `docs/openapi.json`. Both are written by `scripts/openapi.py`;
+/// `OpenAPITests` checks that they agree and that every served route is documented and every
+/// documented route is served.
 public enum OpenAPIDocument {
     public static let json = #"""
-''' + text + '''
+''' + compact + '''
 """#
 }
 '''
