@@ -33,13 +33,6 @@ public struct ImportRecord: Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
 
-    /// Percent from bytes (DESIGN.md §7).
-    public var percent: Double {
-        if state == .success { return 100 }
-        guard bytesTotal > 0 else { return 0 }
-        return min(100, (Double(bytesRead) / Double(bytesTotal) * 1000).rounded() / 10)
-    }
-
     init(row: Row) {
         id = row["id"]
         taskID = row["task_id"]
@@ -64,15 +57,5 @@ public struct ImportRecord: Sendable, Equatable {
         createdAt = Date(timeIntervalSince1970: row["created_at"])
         startedAt = (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:))
         finishedAt = (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-    }
-
-    /// The progress `meta` of DESIGN.md §7.
-    public var meta: JSONValue {
-        [
-            "stage": .string(stage ?? "parsing"), "message": .string(message ?? "Parsing CSV"),
-            "rows_processed": .int(Int64(rowsProcessed)), "bytes_read": .int(bytesRead), "bytes_total": .int(bytesTotal),
-            "percent": .double(percent), "created": .int(Int64(created)), "updated": .int(Int64(updated)),
-            "skipped": .int(Int64(skipped)), "errors": .int(Int64(errorCount)),
-        ]
     }
 }

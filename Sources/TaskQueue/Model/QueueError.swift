@@ -45,6 +45,4 @@ public struct QueueError: Error, Equatable, CustomStringConvertible, Sendable {
     public static func == (lhs: QueueError, rhs: QueueError) -> Bool {
         lhs.internalCode == rhs.internalCode
     }
-
-    public static let staleLeaseCode = Code.staleLease.rawValue
 }
