@@ -100,6 +100,7 @@ import Testing
         #expect(try await eventually(timeout: 10) { try await store.record(id)?.state == .started })
         // When it gets SIGTERM
         worker.signal(SIGTERM)
+        #expect(await worker.waitForLog("worker_stopping"))
         // Then it finishes the job, stops claiming, and exits 0
         let extra = try await store.enqueue(NewJob(name: TestTasks.noop)).id
         #expect(await worker.waitForExit(timeout: 15) == 0)
