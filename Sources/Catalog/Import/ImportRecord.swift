@@ -33,6 +33,13 @@ public struct ImportRecord: Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
 
+    /// Percent from bytes (DESIGN.md §7).
+    public var percent: Double {
+        if state == .success { return 100 }
+        guard bytesTotal > 0 else { return 0 }
+        return min(100, (Double(bytesRead) / Double(bytesTotal) * 1000).rounded() / 10)
+    }
+
     init(row: Row) {
         id = row["id"]
         taskID = row["task_id"]

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import TaskQueue
+
+/// A product as stored.
+public struct Product: Sendable, Equatable {
+    public var id: String
+    public var sku: String
+    public var name: String
+    public var description: String
+    public var active: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// Filters of the product listing (DESIGN.md §6).
+public struct ProductFilter: Sendable, Equatable {
+    /// Case-insensitive SKU prefix (served by the `sku_key` index).
+    public var skuPrefix: String?
+    /// Case-insensitive substrings (ASCII case folding: SQLite's `lower()` without ICU).
+    public var name: String?
+    public var description: String?
+    public var active: Bool?
+    public var limit = 20
+    public var offset = 0
+    /// Keyset paging: products older than this id (the last id of the previous page).
+    public var cursor: String?
+
+    public init() {}
+}
+
+/// Reads of the products table, newest first (ids are UUIDv7: id order is creation order).
+public struct ProductStore: Sendable {
+    public let database: CatalogDatabase
+
+    public init(database: CatalogDatabase) {
+        self.database = database
+    }
+
+    public func product(id: String) async throws -> Product? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM products WHERE id = ?", arguments: [id]).map(Self.product)
+        }
+    }
+
+    /// A page of products and the exact number matching the filter.
+    public func products(_ filter: ProductFilter) async throws -> (items: [Product], total: Int) {
+        var conditions: [String] = []
+        var arguments: [String] = []
+        if let prefix = filter.skuPrefix, !prefix.isEmpty {
+            let key = prefix.lowercased()
+            // The key range [prefix, prefix + U+10FFFF): an index range scan.
+            conditions.append("sku_key >= ? AND sku_key < ?")
+            arguments += [key, key + "\u{10FFFF}"]
+        }
+        for (column, value) in [("name", filter.name), ("description", filter.description)] {
+            guard let value, !value.isEmpty else { continue }
+            conditions.append("instr(lower(\(column)), lower(?)) > 0")
+            arguments.append(value)
+        }
+        if let active = filter.active { conditions.append(active ? "active = 1" : "active = 0") }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let pageClause = filter.cursor == nil ? "" : (conditions.isEmpty ? "WHERE " : " AND ") + "id < ?"
+        let limit = filter.limit
+        let offset = filter.offset
+        let cursor = filter.cursor
+        let filterArguments = arguments
+        return try await database.pool.read { db in
+            let total = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM products \(whereClause)", arguments: StatementArguments(filterArguments)) ?? 0
+            var pageArguments = StatementArguments(filterArguments)
+            if let cursor { pageArguments += [cursor] }
+            pageArguments += [limit, offset]
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM products \(whereClause)\(pageClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: pageArguments
+            ).map(Self.product)
+            return (items, total)
+        }
+    }
+
+    static func product(_ row: Row) -> Product {
+        Product(
+            id: row["id"], sku: row["sku"], name: row["name"], description: row["description"], active: row["active"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+}
