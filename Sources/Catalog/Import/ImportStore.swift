@@ -35,6 +35,13 @@ public struct ImportStore: Sendable {
         }
     }
 
+    /// Deletes a record that never ran (a duplicate submission).
+    public func delete(id: String) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: "DELETE FROM imports WHERE id = ? AND state = 'PENDING'", arguments: [id])
+        }
+    }
+
     public func record(id: String) async throws -> ImportRecord? {
         try await database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM imports WHERE id = ?", arguments: [id]).map(ImportRecord.init(row:))

@@ -43,6 +43,12 @@ public struct ImportSubmitter: Sendable {
         if let userID { kwargs["user_id"] = .string(userID) }
         let submitted = try await client.submit(
             TaskSubmission(name: ProductTasks.processCSVImport, kwargs: kwargs, idempotencyKey: idempotencyKey))
+        if submitted.existing, let earlier = try await catalog.imports.record(taskID: submitted.id) {
+            // The same Idempotency-Key within 24 h: the earlier import stands, this copy goes.
+            try await catalog.imports.delete(id: importID)
+            try? FileManager.default.removeItem(atPath: (catalog.uploadsDirectory as NSString).appendingPathComponent(storedName))
+            return (earlier.id, submitted.id)
+        }
         try await catalog.imports.attach(importID: importID, taskID: submitted.id)
         return (importID, submitted.id)
     }

@@ -14,6 +14,7 @@ public struct AppConfig: Sendable, Equatable {
     public var authToken: String?
     public var authRead = false
     public var maxBodyBytes = 1 << 20
+    public var maxUploadBytes = 1 << 30
     public var logLevel = LogLevel.info
     public var logFormat = LogFormat.text
     public var synchronous = SQLiteOptions.Synchronous.normal

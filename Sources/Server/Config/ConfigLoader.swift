@@ -105,6 +105,7 @@ public enum ConfigLoader {
         },
         "auth_read": { config, value throws(Invalid) in config.authRead = try boolean(value) },
         "max_body_bytes": { config, value throws(Invalid) in config.maxBodyBytes = try integer(value, in: 1024...(1 << 30)) },
+        "max_upload_bytes": { config, value throws(Invalid) in config.maxUploadBytes = try integer(value, in: 1...(1 << 40)) },
         "log_level": { config, value throws(Invalid) in config.logLevel = try choice(value) },
         "log_format": { config, value throws(Invalid) in config.logFormat = try choice(value) },
         "synchronous": { config, value throws(Invalid) in

@@ -32,7 +32,7 @@ public struct APIResponder: HTTPResponder {
             let (route, parameters) = try resolve(request)
             label = route.pattern
             try auth.check(request, route: route)
-            let body = route.method == .get ? nil : try await collectBody(request)
+            let body = route.method == .get || route.streamsBody ? nil : try await collectBody(request)
             response = try await route.handler(APIRequest(request: request, parameters: parameters, body: body))
         } catch {
             response = errorResponse(error, request: request, context: context)

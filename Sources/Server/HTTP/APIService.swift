@@ -25,7 +25,7 @@ public struct APIService: Sendable {
 
     /// Every route the server answers; `/openapi.json` documents exactly these.
     public var routes: [Route] {
-        systemRoutes + celeryRoutes + taskRoutes + queueRoutes + catalogRoutes
+        systemRoutes + celeryRoutes + taskRoutes + queueRoutes + catalogRoutes + uploadRoutes
     }
 
     public func responder(logger: Logger) -> APIResponder {

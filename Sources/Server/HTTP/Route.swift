@@ -15,6 +15,9 @@ public struct Route: Sendable {
     public let mutating: Bool
     /// Whether the route stays open even with `auth_read` (health checks).
     public let isPublic: Bool
+    /// Whether the handler reads the body itself, as a stream (uploads), instead of the
+    /// responder collecting up to `max_body_bytes`.
+    public let streamsBody: Bool
     let segments: [Segment]
     let handler: Handler
 
@@ -24,12 +27,14 @@ public struct Route: Sendable {
     }
 
     public init(
-        _ method: HTTPRequest.Method, _ pattern: String, isPublic: Bool = false, handler: @escaping Handler
+        _ method: HTTPRequest.Method, _ pattern: String, isPublic: Bool = false, streamsBody: Bool = false,
+        handler: @escaping Handler
     ) {
         self.method = method
         self.pattern = pattern
         self.mutating = method != .get && method != .head
         self.isPublic = isPublic
+        self.streamsBody = streamsBody
         self.segments = pattern.split(separator: "/").map { part in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }

@@ -1,0 +1,106 @@
+import Catalog
+import Foundation
+import HTTPTypes
+import TestSupport
+import Testing
+
+@testable import Server
+@testable import TaskQueue
+
+/// The raw CSV upload and the Server-Sent Events of an import.
+@Suite struct UploadTests {
+    static let csv = "sku,name\nA,Apple\nB,Banana\n"
+
+    @Test func uploadStoresEnqueuesAndAnswers202() async throws {
+        let api = try APIHarness()
+        let reply = try await api.send(
+            .post, "/api/v1/products/upload?filename=fruit.csv", headers: [.contentType: "text/csv"], body: Self.csv)
+        #expect(reply.status == .accepted)
+        #expect(reply.json["status"] == "submitted")
+        #expect(reply.json["message"] == "File uploaded successfully. Processing started.")
+        #expect(reply.json["filename"] == "fruit.csv")
+        let taskID = try #require(reply.json["task_id"]?.stringValue)
+        let importID = try #require(reply.json["import_id"]?.stringValue)
+        // Committed before the answer: the job and the record exist.
+        #expect(try await api.send(.get, "/api/v1/tasks/\(taskID)").json["name"] == "app.tasks.product_tasks.process_csv_import")
+        #expect(try await api.send(.get, "/api/v1/products/upload/\(taskID)/status").json["state"] == "Pending")
+        let stored = try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory)
+        #expect(stored.count == 1)
+        #expect(try String(contentsOfFile: api.context.catalog.uploadsDirectory + "/" + stored[0], encoding: .utf8) == Self.csv)
+        try await api.withWorker {
+            let done = try await eventually(timeout: 10) {
+                try await api.send(.get, "/api/v1/imports/\(importID)").json["state"] == "SUCCESS"
+            }
+            #expect(done)
+        }
+        #expect(try await api.send(.get, "/api/v1/products").json["total"] == 2)
+    }
+
+    @Test func uploadLimitsEmptyBodiesAndMediaTypes() async throws {
+        let api = try APIHarness { $0.maxUploadBytes = 10 }
+        #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: Self.csv).status == .contentTooLarge)
+        #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: "").status == .badRequest)
+        #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "application/json"], body: "{}").status == .unsupportedMediaType)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).isEmpty)
+    }
+
+    @Test func idempotencyKeyReturnsTheSameImport() async throws {
+        let api = try APIHarness()
+        let headers: HTTPFields = [.contentType: "text/csv", .idempotencyKey: "upload-1"]
+        let first = try await api.send(.post, "/api/v1/products/upload", headers: headers, body: Self.csv)
+        let second = try await api.send(.post, "/api/v1/products/upload", headers: headers, body: Self.csv)
+        #expect(second.json["task_id"] == first.json["task_id"])
+        #expect(second.json["import_id"] == first.json["import_id"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).count == 1)
+        #expect(try await api.send(.get, "/api/v1/imports").json["total"] == 1)
+    }
+
+    @Test func uploadNeedsTheTokenWhenConfigured() async throws {
+        let api = try APIHarness { $0.authToken = "upload-token-0123456789" }
+        #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: Self.csv).status == .unauthorized)
+    }
+
+    /// `event:`/`data:` pairs of an SSE body.
+    static func events(_ text: String) -> [(String, JSONValue)] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            let lines = block.split(separator: "\n")
+            guard let event = lines.first(where: { $0.hasPrefix("event: ") }),
+                let data = lines.first(where: { $0.hasPrefix("data: ") })
+            else { return nil }
+            return (String(event.dropFirst(7)), (try? JSONValue(parsing: String(data.dropFirst(6)))) ?? .null)
+        }
+    }
+
+    @Test func eventsFollowAnImportToItsEndAndALateClientGetsTheFinalEventAtOnce() async throws {
+        let api = try APIHarness { $0.importBatchRows = 500 }
+        var csv = "sku,name\n"
+        for index in 0..<20_000 { csv += "sku-\(index),Product \(index)\n" }
+        let upload = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: csv)
+        let importID = try #require(upload.json["import_id"]?.stringValue)
+        try await api.withWorker {
+            // A client that follows from the start: the current state first, progress, then complete.
+            let stream = try await api.send(.get, "/api/v1/imports/\(importID)/events")
+            #expect(stream.headers[.contentType] == "text/event-stream")
+            let events = Self.events(stream.text)
+            #expect(events.first?.0 == "progress")
+            #expect(events.last?.0 == "complete")
+            #expect(events.filter { $0.0 != "progress" }.count == 1)
+            #expect(events.last?.1["created"] == 20_000)
+        }
+        // A client that connects after the end gets the final event at once.
+        let late = Self.events(try await api.send(.get, "/api/v1/imports/\(importID)/events").text)
+        #expect(late.map(\.0) == ["complete"])
+        #expect(try await api.send(.get, "/api/v1/imports/nope/events").status == .notFound)
+    }
+
+    @Test func aFailingImportEndsWithFailedAndTheReason() async throws {
+        let api = try APIHarness()
+        let upload = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: "name;sku\nx;y\n")
+        let importID = try #require(upload.json["import_id"]?.stringValue)
+        try await api.withWorker {
+            let events = Self.events(try await api.send(.get, "/api/v1/imports/\(importID)/events").text)
+            #expect(events.last?.0 == "failed")
+            #expect(events.last?.1["error"]?.stringValue?.contains("semicolons") == true)
+        }
+    }
+}
