@@ -36,9 +36,47 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/products").json["total"] == 2)
     }
 
+    static func multipart(_ parts: [(name: String, filename: String?, content: String)], boundary: String = "XyZ123") -> String {
+        var body = ""
+        for part in parts {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(part.name)\""
+            if let filename = part.filename { body += "; filename=\"\(filename)\"" }
+            body += "\r\nContent-Type: text/csv\r\n\r\n\(part.content)\r\n"
+        }
+        return body + "--\(boundary)--\r\n"
+    }
+
+    @Test func multipartUploadStoresTheFileField() async throws {
+        let api = try APIHarness()
+        let body = Self.multipart([("note", nil, "ignored"), ("file", "multi.csv", Self.csv)])
+        let reply = try await api.send(
+            .post, "/api/v1/products/upload", headers: [.contentType: "multipart/form-data; boundary=XyZ123"], body: body)
+        #expect(reply.status == .accepted, "\(reply.text)")
+        #expect(reply.json["filename"] == "multi.csv")
+        let stored = try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory)
+        #expect(try String(contentsOfFile: api.context.catalog.uploadsDirectory + "/" + stored[0], encoding: .utf8) == Self.csv)
+
+        let noFile = try await api.send(
+            .post, "/api/v1/products/upload", headers: [.contentType: "multipart/form-data; boundary=XyZ123"],
+            body: Self.multipart([("other", nil, "x")]))
+        #expect(noFile.status == .badRequest)
+        let malformed = try await api.send(
+            .post, "/api/v1/products/upload", headers: [.contentType: "multipart/form-data; boundary=XyZ123"],
+            body: "--XyZ123\r\ngarbage without headers end")
+        #expect(malformed.status == .badRequest)
+        let noBoundary = try await api.send(
+            .post, "/api/v1/products/upload", headers: [.contentType: "multipart/form-data"], body: body)
+        #expect(noBoundary.status == .badRequest)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).count == 1)
+    }
+
     @Test func uploadLimitsEmptyBodiesAndMediaTypes() async throws {
         let api = try APIHarness { $0.maxUploadBytes = 10 }
         #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: Self.csv).status == .contentTooLarge)
+        let big = Self.multipart([("file", "f.csv", Self.csv)])
+        #expect(
+            try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "multipart/form-data; boundary=XyZ123"], body: big)
+                .status == .contentTooLarge)
         #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: "").status == .badRequest)
         #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "application/json"], body: "{}").status == .unsupportedMediaType)
         #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).isEmpty)

@@ -17,27 +17,38 @@ extension APIService {
         ]
     }
 
-    /// A raw `text/csv` body, streamed to a file (never held in memory), then recorded and
-    /// enqueued; answered once the job is committed.
+    /// A `multipart/form-data` body (field `file`) or a raw `text/csv` body, streamed to a file in
+    /// the uploads directory (never held in memory), then recorded and enqueued; answered once
+    /// the job is committed.
     private func upload(_ request: APIRequest) async throws -> Response {
-        let type = request.headers[.contentType]?.lowercased() ?? ""
-        guard type.hasPrefix("text/csv") || type.hasPrefix("application/octet-stream") else {
-            throw APIError.unsupportedMediaType(
-                "send the file as a text/csv body (multipart/form-data is not supported yet), got '\(type)'")
+        let type = request.headers[.contentType] ?? ""
+        let lowered = type.lowercased()
+        let multipart = lowered.hasPrefix("multipart/form-data")
+        guard multipart || lowered.hasPrefix("text/csv") || lowered.hasPrefix("application/octet-stream") else {
+            throw APIError.unsupportedMediaType("send multipart/form-data (field 'file') or a text/csv body, not '\(type)'")
         }
         let limit = context.config.maxUploadBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit + (multipart ? 64 << 10 : 0) {
             throw APIError.tooLarge("the upload is \(length) bytes, over max_upload_bytes (\(limit))")
         }
+        let boundary = UploadSink.parameter("boundary", in: type)
+        if multipart && (boundary ?? "").isEmpty {
+            throw APIError.malformed("the multipart Content-Type has no boundary")
+        }
         let submitter = ImportSubmitter(catalog: context.catalog, client: context.client)
-        let filename = request.query("filename") ?? "upload.csv"
-        let stored = submitter.uploadName(for: filename)
+        let stored = submitter.uploadName(for: "upload.csv")
         let path = (context.catalog.uploadsDirectory as NSString).appendingPathComponent(stored)
-        let written = try await Self.stream(request.request.body, to: path, limit: limit)
-        guard written > 0 else {
+        let sink = try UploadSink(path: path, limit: limit)
+        if multipart, let boundary {
+            try await sink.writeMultipart(request.request.body, boundary: boundary)
+        } else {
+            try await sink.writeRaw(request.request.body)
+        }
+        guard sink.written > 0 else {
             try? FileManager.default.removeItem(atPath: path)
             throw APIError.malformed("the upload is empty")
         }
+        let filename = sink.filename ?? request.query("filename") ?? "upload.csv"
         let (importID, taskID) = try await submitter.submit(
             storedName: stored, filename: filename, idempotencyKey: request.headers[.idempotencyKey])
         return JSONResponse.make(
@@ -46,27 +57,6 @@ extension APIService {
                 "task_id": .string(taskID), "import_id": .string(importID), "status": "submitted",
                 "message": "File uploaded successfully. Processing started.", "filename": .string(filename),
             ])
-    }
-
-    /// Writes the body to `path` chunk by chunk; past `limit` bytes the file is removed and 413 answered.
-    private static func stream(_ body: RequestBody, to path: String, limit: Int) async throws -> Int {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path)
-        else { throw APIError(.internalServerError, code: "storage", message: "cannot create the upload file") }
-        var written = 0
-        do {
-            defer { try? file.close() }
-            for try await buffer in body {
-                written += buffer.readableBytes
-                if written > limit {
-                    throw APIError.tooLarge("the upload is over max_upload_bytes (\(limit))")
-                }
-                try file.write(contentsOf: Data(buffer.readableBytesView))
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: path)
-            throw error
-        }
-        return written
     }
 
     /// `text/event-stream`: the current state at once, a `progress` event at least once a second
