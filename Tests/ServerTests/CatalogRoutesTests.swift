@@ -87,6 +87,9 @@ import Testing
         #expect(try await skus("active=false") == ["ab-2"])
         #expect(try await skus("sku=ab&active=true") == ["AB-1"])
         #expect(try await api.send(.get, "/api/v1/products?active=maybe").status == .unprocessableContent)
+        // Wildcards in a filter match literally.
+        #expect(try await skus("name=%25") == [])
+        #expect(try await skus("name=_") == [])
         #expect(try await api.send(.get, "/api/v1/products?cursor=x").status == .unprocessableContent)
 
         // Paging by offset and by cursor give the same sequence.

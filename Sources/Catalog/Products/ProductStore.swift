@@ -55,10 +55,18 @@ public struct ProductStore: Sendable {
         }
         for (column, value) in [("name", filter.name), ("description", filter.description)] {
             guard let value, !value.isEmpty else { continue }
-            conditions.append("instr(lower(\(column)), lower(?)) > 0")
-            arguments.append(value)
+            // LIKE folds ASCII case without allocating a lowered copy per row; the user's
+            // wildcards are escaped so they match literally.
+            conditions.append("\(column) LIKE ? ESCAPE '\\'")
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            arguments.append("%" + escaped + "%")
         }
-        if let active = filter.active { conditions.append(active ? "active = 1" : "active = 0") }
+        if let active = filter.active {
+            // With a SKU prefix the key range is far narrower: `+active` keeps SQLite on it.
+            let column = conditions.isEmpty ? "active" : "+active"
+            conditions.append(active ? "\(column) = 1" : "\(column) = 0")
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let pageClause = filter.cursor == nil ? "" : (conditions.isEmpty ? "WHERE " : " AND ") + "id < ?"
         let limit = filter.limit

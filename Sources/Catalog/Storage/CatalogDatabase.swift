@@ -81,6 +81,10 @@ public final class CatalogDatabase: Sendable {
                     INSERT INTO catalog_lock (id) VALUES (1);
                     """)
         }
+        migrator.registerMigration("v2: products by active flag") { db in
+            // The `active` filter and its exact count read this index instead of the table.
+            try db.execute(sql: "CREATE INDEX products_active ON products(active, id)")
+        }
         return migrator
     }
 }
