@@ -107,4 +107,27 @@ import Testing
         #expect(one.json == items.first)
         #expect(try await api.send(.get, "/api/v1/products/\(JobID.make())").status == .notFound)
     }
+
+    @Test func cursorPagingIsStableWhileAnImportRuns() async throws {
+        let api = try APIHarness { $0.importBatchRows = 1000 }
+        var first = "sku,name\n"
+        for index in 0..<3000 { first += "old-\(index),Old \(index)\n" }
+        _ = try await runImport(api, first)
+        var second = "sku,name\n"
+        for index in 0..<20_000 { second += "new-\(index),New \(index)\n" }
+        let upload = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: second)
+        #expect(upload.status == .accepted)
+        var seen: [String] = []
+        try await api.withWorker {
+            // Page through newest first while the second import adds products.
+            var cursor: String?
+            repeat {
+                let page = try await api.send(.get, "/api/v1/products?limit=250" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                seen += page.json["items"]?.arrayValue?.compactMap { $0["sku"]?.stringValue } ?? []
+                cursor = page.json["next_cursor"]?.stringValue
+            } while cursor != nil
+        }
+        #expect(Set(seen).count == seen.count, "a product was listed twice")
+        #expect(Set(seen.filter { $0.hasPrefix("old-") }).count == 3000, "a product that existed throughout was skipped")
+    }
 }

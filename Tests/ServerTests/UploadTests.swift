@@ -70,6 +70,17 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).count == 1)
     }
 
+    @Test func a12MBUploadIsAnsweredWellUnderASecondAfterItsBody() async throws {
+        let api = try APIHarness()
+        var csv = "sku,name,description\n"
+        for index in 0..<100_000 { csv += "sku-\(index),Product \(index),A description of product \(index) for the upload test\n" }
+        let started = ContinuousClock.now
+        let reply = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: csv)
+        let elapsed = ContinuousClock.now - started
+        #expect(reply.status == .accepted)
+        #expect(elapsed < .seconds(1), "answered after \(elapsed)")
+    }
+
     @Test func uploadLimitsEmptyBodiesAndMediaTypes() async throws {
         let api = try APIHarness { $0.maxUploadBytes = 10 }
         #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: Self.csv).status == .contentTooLarge)
