@@ -130,4 +130,30 @@ import Testing
         #expect(Set(seen).count == seen.count, "a product was listed twice")
         #expect(Set(seen.filter { $0.hasPrefix("old-") }).count == 3000, "a product that existed throughout was skipped")
     }
+
+    @Test func seedStatusWhileProcessingEstimatesTheTotalFromBytes() async throws {
+        let api = try APIHarness()
+        let record = try await api.context.catalog.imports.create(
+            taskID: "task-running", filePath: "f.csv", filename: "f.csv", userID: nil)
+        try await api.context.catalog.database.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE imports SET state = 'RUNNING', rows_processed = 100, bytes_read = 250, bytes_total = 1000,
+                        created = 90, updated = 10, message = 'Importing' WHERE id = ?
+                    """, arguments: [record.id])
+        }
+        let status = try await api.send(.get, "/api/v1/products/upload/task-running/status")
+        #expect(status.json["state"] == "Processing")
+        #expect(status.json["progress_percent"]?.doubleValue == 25)
+        #expect(status.json["current"] == 100)
+        #expect(status.json["total"] == 400)
+        #expect(status.json["message"] == "Importing")
+        // A revoked import shows as Failed with the message "Revoked".
+        try await api.context.catalog.database.pool.write { db in
+            try db.execute(sql: "UPDATE imports SET state = 'REVOKED', message = 'Revoked' WHERE id = ?", arguments: [record.id])
+        }
+        let revoked = try await api.send(.get, "/api/v1/products/upload/task-running/status")
+        #expect(revoked.json["state"] == "Failed")
+        #expect(revoked.json["message"] == "Revoked")
+    }
 }

@@ -73,14 +73,31 @@ public struct ProductStore: Sendable {
         let offset = filter.offset
         let cursor = filter.cursor
         let filterArguments = arguments
+        let activeOnly = conditions.count == 1 && filter.active != nil
+        let active = filter.active
         return try await database.pool.read { db in
-            let total = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM products \(whereClause)", arguments: StatementArguments(filterArguments)) ?? 0
+            let total: Int
+            if activeOnly, let active {
+                // COUNT(*) without a condition counts B-tree cells page by page, far faster than
+                // visiting entries; products are mostly active, so count the inactive ones.
+                let all = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products") ?? 0
+                let inactive = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products WHERE active = 0") ?? 0
+                total = active ? all - inactive : inactive
+            } else {
+                total = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM products \(whereClause)", arguments: StatementArguments(filterArguments)) ?? 0
+            }
             var pageArguments = StatementArguments(filterArguments)
             if let cursor { pageArguments += [cursor] }
             pageArguments += [limit, offset]
+            // Ids first (from the index alone where it covers the filter), then only the page's rows.
             let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM products \(whereClause)\(pageClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                db,
+                sql: """
+                    SELECT * FROM products WHERE id IN (
+                        SELECT id FROM products \(whereClause)\(pageClause) ORDER BY id DESC LIMIT ? OFFSET ?)
+                    ORDER BY id DESC
+                    """,
                 arguments: pageArguments
             ).map(Self.product)
             return (items, total)
