@@ -21,6 +21,12 @@ import Testing
         #expect(try second.get().created == 1)
         #expect(try second.get().updated == 2)
         #expect(try fixture.products() == ["Ab-1|Third|d3|1", "C|Other|z|1", "new|New|n|1", "É-1|Upper|q|1"])
+        // The kept product count follows the creations.
+        let counts = try await fixture.database.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products"))
+        }
+        #expect(counts.0 == 4)
+        #expect(counts.1 == 4)
     }
 
     @Test func activeIsPreservedUnlessTheFileHasTheColumn() async throws {
@@ -202,6 +208,7 @@ import Testing
         #expect(summary.created == 6)
         #expect(summary.rowsProcessed == 6)
         #expect(try fixture.products().count == 6)
+        #expect(try await fixture.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") } == 6)
         // Delivery 1 writing again is refused by the fence.
         let stale = CSVImporter(
             database: fixture.database, importID: record.id, path: path, token: 1, options: ImportOptions(batchRows: 2),

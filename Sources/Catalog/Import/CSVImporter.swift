@@ -228,6 +228,9 @@ public final class CSVImporter {
         }
         counts.created += created
         counts.updated += rows.count - created
+        if created > 0 && !options.dryRun {
+            try db.execute(sql: "UPDATE catalog_stats SET products = products + ? WHERE id = 1", arguments: [created])
+        }
         counts.skipped += errors.count
         counts.rows += rows.count + errors.count
         counts.bytesRead = offset

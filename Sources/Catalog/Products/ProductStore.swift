@@ -63,7 +63,8 @@ public struct ProductStore: Sendable {
             arguments.append("%" + escaped + "%")
         }
         if let active = filter.active {
-            // With a SKU prefix the key range is far narrower: `+active` keeps SQLite on it.
+            // Alone, the flag pages along its index; with a SKU prefix the key range is far
+            // narrower, and `+active` keeps SQLite on it.
             let column = conditions.isEmpty ? "active" : "+active"
             conditions.append(active ? "\(column) = 1" : "\(column) = 0")
         }
@@ -73,16 +74,21 @@ public struct ProductStore: Sendable {
         let offset = filter.offset
         let cursor = filter.cursor
         let filterArguments = arguments
+        let unfiltered = conditions.isEmpty
         let activeOnly = conditions.count == 1 && filter.active != nil
         let active = filter.active
         return try await database.pool.read { db in
             let total: Int
-            if activeOnly, let active {
-                // COUNT(*) without a condition counts B-tree cells page by page, far faster than
-                // visiting entries; products are mostly active, so count the inactive ones.
-                let all = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products") ?? 0
-                let inactive = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products WHERE active = 0") ?? 0
-                total = active ? all - inactive : inactive
+            if unfiltered || activeOnly {
+                // The product count is kept in catalog_stats; inactive products (usually few) are
+                // counted along their range of the active index.
+                let all = try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats WHERE id = 1") ?? 0
+                if let active, activeOnly {
+                    let inactive = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products WHERE active = 0") ?? 0
+                    total = active ? all - inactive : inactive
+                } else {
+                    total = all
+                }
             } else {
                 total = try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM products \(whereClause)", arguments: StatementArguments(filterArguments)) ?? 0

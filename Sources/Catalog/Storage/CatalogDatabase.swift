@@ -81,9 +81,13 @@ public final class CatalogDatabase: Sendable {
                     INSERT INTO catalog_lock (id) VALUES (1);
                     """)
         }
-        migrator.registerMigration("v2: products by active flag") { db in
-            // The `active` filter and its exact count read this index instead of the table.
+        migrator.registerMigration("v2: products by active flag, product count") { db in
+            // The `active` filter pages along this index, newest first within a flag.
             try db.execute(sql: "CREATE INDEX products_active ON products(active, id)")
+            // The number of products, kept by every write that adds or removes one, so the
+            // listing's exact total costs nothing.
+            try db.execute(sql: "CREATE TABLE catalog_stats (id INTEGER PRIMARY KEY CHECK (id = 1), products INTEGER NOT NULL)")
+            try db.execute(sql: "INSERT INTO catalog_stats (id, products) SELECT 1, COUNT(*) FROM products")
         }
         return migrator
     }
