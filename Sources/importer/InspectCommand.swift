@@ -19,9 +19,7 @@ struct InspectCommand: AsyncParsableCommand {
                 "unknown view '\(self.view)' (use \(Inspector.View.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let (config, context) = try options.open()
-        let inspector = Inspector(
-            store: context.store, registry: context.client.registry, brokerPath: config.queueDatabasePath,
-            staleAfter: WorkerConfiguration.staleAfter(heartbeatInterval: min(2, config.visibilityTimeout / 3)))
+        let inspector = context.makeInspector()
         let result = try await inspector.view(view)
         if view == .ping, result.objectValue?.isEmpty ?? true {
             throw CommandFailure("no worker replied: none has a recent heartbeat in \(config.queueDatabasePath)")

@@ -360,11 +360,10 @@ public final class CSVImporter {
     }
 
     func meta(stage: String, message: String) -> JSONValue {
-        let percent = counts.bytesTotal > 0 ? min(100, Double(counts.bytesRead) / Double(counts.bytesTotal) * 100) : 0
         return [
             "stage": .string(stage), "message": .string(message), "rows_processed": .int(Int64(counts.rows)),
             "bytes_read": .int(counts.bytesRead), "bytes_total": .int(counts.bytesTotal),
-            "percent": .double((percent * 10).rounded() / 10), "created": .int(Int64(counts.created)),
+            "percent": .double(ImportRecord.percent(read: counts.bytesRead, total: counts.bytesTotal)), "created": .int(Int64(counts.created)),
             "updated": .int(Int64(counts.updated)), "skipped": .int(Int64(counts.skipped)),
             "errors": .int(Int64(counts.skipped)),
         ]

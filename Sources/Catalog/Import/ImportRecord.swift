@@ -35,9 +35,13 @@ public struct ImportRecord: Sendable, Equatable {
 
     /// Percent from bytes (DESIGN.md §7).
     public var percent: Double {
-        if state == .success { return 100 }
-        guard bytesTotal > 0 else { return 0 }
-        return min(100, (Double(bytesRead) / Double(bytesTotal) * 1000).rounded() / 10)
+        state == .success ? 100 : Self.percent(read: bytesRead, total: bytesTotal)
+    }
+
+    /// Bytes read of the file, in percent with one decimal.
+    static func percent(read: Int64, total: Int64) -> Double {
+        guard total > 0 else { return 0 }
+        return min(100, (Double(read) / Double(total) * 1000).rounded() / 10)
     }
 
     init(row: Row) {

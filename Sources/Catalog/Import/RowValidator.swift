@@ -99,9 +99,7 @@ public struct RowValidator: Sendable {
     /// The record as CSV text for the error report (at most 1,000 bytes, invalid UTF-8 replaced).
     static func raw(_ record: CSVRecord) -> String {
         let fields = (0..<record.count).map { index -> String in
-            let text = String(decoding: record.field(index).prefix(1000), as: UTF8.self)
-            return text.contains(",") || text.contains("\"") || text.contains("\n")
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            CSVText.field(String(decoding: record.field(index).prefix(1000), as: UTF8.self))
         }
         let joined = fields.joined(separator: ",")
         return joined.utf8.count > 1000 ? String(decoding: Array(joined.utf8.prefix(1000)), as: UTF8.self) : joined

@@ -43,11 +43,19 @@ public struct AppContext: Sendable {
         configuration.pollInterval = config.pollInterval
         configuration.shutdownGrace = config.shutdownGrace
         configuration.defaultRetry = config.retryOptions
-        configuration.heartbeatInterval = min(2, config.visibilityTimeout / 3)
+        configuration.heartbeatInterval = config.heartbeatInterval
         configuration.softTimeLimit = config.softTimeLimit
         configuration.timeLimit = config.timeLimit
         configuration.maxRunawayTasks = config.maxRunawayTasks
         return Worker(configuration: configuration, client: client, logger: logger)
+    }
+
+    /// The inspect views over this appliance's queue: workers count as live while their heartbeat
+    /// is fresher than `WorkerConfiguration.staleAfter`.
+    public func makeInspector() -> Inspector {
+        Inspector(
+            store: store, registry: client.registry, brokerPath: config.queueDatabasePath,
+            staleAfter: WorkerConfiguration.staleAfter(heartbeatInterval: config.heartbeatInterval))
     }
 
     private static func createDirectory(_ path: String) throws {

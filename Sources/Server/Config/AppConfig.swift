@@ -70,6 +70,9 @@ public struct AppConfig: Sendable, Equatable {
         }
     }
 
+    /// Seconds between worker heartbeats: at most 2, and a third of the visibility timeout.
+    public var heartbeatInterval: TimeInterval { min(2, visibilityTimeout / 3) }
+
     public var storePolicy: StorePolicy {
         var policy = StorePolicy()
         policy.visibilityTimeout = visibilityTimeout

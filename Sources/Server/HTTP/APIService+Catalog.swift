@@ -90,7 +90,7 @@ extension APIService {
             let errors = try await context.catalog.imports.errors(importID: record.id, limit: 1000, offset: 0)
             var text = "line,column,reason,raw\n"
             for error in errors {
-                text += [String(error.line), error.column ?? "", error.reason, error.raw].map(Self.csvField)
+                text += [String(error.line), error.column ?? "", error.reason, error.raw].map(CSVText.field)
                     .joined(separator: ",") + "\n"
             }
             return Response(
@@ -158,10 +158,5 @@ extension APIService {
             "error": record.error.map { .string($0) } ?? .null, "warnings": .array(record.warnings.map { .string($0) }),
             "options": record.options,
         ]
-    }
-
-    static func csvField(_ text: String) -> String {
-        text.contains(",") || text.contains("\"") || text.contains("\n") || text.contains("\r")
-            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

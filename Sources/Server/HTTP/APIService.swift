@@ -16,9 +16,7 @@ public struct APIService: Sendable {
     public init(context: AppContext, metrics: AppMetrics = .shared) {
         self.context = context
         self.metrics = metrics
-        self.inspector = Inspector(
-            store: context.store, registry: context.client.registry, brokerPath: context.config.queueDatabasePath,
-            staleAfter: WorkerConfiguration.staleAfter(heartbeatInterval: min(2, context.config.visibilityTimeout / 3)))
+        self.inspector = context.makeInspector()
     }
 
     var store: any QueueStore { context.store }
