@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(
             name: "TaskQueueTests",
             dependencies: ["TaskQueue", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -111,7 +111,7 @@ import Testing
             let pipe = Pipe()
             shell.standardOutput = pipe
             try shell.run()
-            shell.waitUntilExit()
+            try await offCooperativePool { shell.waitUntilExit() }
             let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(shell.terminationStatus == 0)
             #expect(text.contains("[y/N]"))

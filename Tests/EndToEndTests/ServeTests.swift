@@ -87,7 +87,7 @@ import Testing
         validator.standardOutput = output
         validator.standardError = output
         try validator.run()
-        validator.waitUntilExit()
+        try await offCooperativePool { validator.waitUntilExit() }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(validator.terminationStatus == 0, "\(text)")
         #expect(text.contains("valid"))

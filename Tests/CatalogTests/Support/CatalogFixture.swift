@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Synchronization
 import TaskQueue
+import TestSupport
 
 @testable import Catalog
 
@@ -41,10 +42,19 @@ final class CatalogFixture: @unchecked Sendable {
         _ name: String, options: ImportOptions? = nil, token: Int64 = 1, monitor: RecordingMonitor = RecordingMonitor()
     ) async throws -> (Result<ImportSummary, any Error>, ImportRecord) {
         let record = try await catalog.imports.create(taskID: nil, filePath: name, filename: name, userID: nil)
-        let importer = CSVImporter(
-            database: database, importID: record.id, path: try catalog.confine(name), token: token,
-            options: options ?? catalog.importDefaults, monitor: monitor)
-        let result = Result { try importer.run() }
+        let (database, path, options) = (database, try catalog.confine(name), options ?? catalog.importDefaults)
+        let result: Result<ImportSummary, any Error>
+        do {
+            result = .success(
+                try await offCooperativePool {
+                    try CSVImporter(
+                        database: database, importID: record.id, path: path, token: token, options: options,
+                        monitor: monitor
+                    ).run()
+                })
+        } catch {
+            result = .failure(error)
+        }
         return (result, try await catalog.imports.record(id: record.id)!)
     }
 
