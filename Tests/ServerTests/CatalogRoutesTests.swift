@@ -138,16 +138,28 @@ import Testing
         try await api.context.catalog.database.pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE imports SET state = 'RUNNING', rows_processed = 100, bytes_read = 250, bytes_total = 1000,
-                        created = 90, updated = 10, message = 'Importing' WHERE id = ?
+                    UPDATE imports SET state = 'RUNNING', stage = 'parsing', rows_processed = 100, bytes_read = 250,
+                        bytes_total = 1000, message = 'Parsing CSV' WHERE id = ?
                     """, arguments: [record.id])
         }
         let status = try await api.send(.get, "/api/v1/products/upload/task-running/status")
         #expect(status.json["state"] == "Processing")
-        #expect(status.json["progress_percent"]?.doubleValue == 25)
+        // Reading the file is the first 40% (docs/import.md).
+        #expect(status.json["progress_percent"]?.doubleValue == 10)
         #expect(status.json["current"] == 100)
         #expect(status.json["total"] == 400)
-        #expect(status.json["message"] == "Importing")
+        #expect(status.json["message"] == "Parsing CSV")
+        // Merging: the rest, by the share of valid rows written.
+        try await api.context.catalog.database.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE imports SET stage = 'importing', bytes_read = 1000, rows_processed = 400, skipped = 0,
+                        rows_merged = 200, message = 'Importing' WHERE id = ?
+                    """, arguments: [record.id])
+        }
+        let merging = try await api.send(.get, "/api/v1/products/upload/task-running/status")
+        #expect(merging.json["progress_percent"]?.doubleValue == 70)
+        #expect(merging.json["message"] == "Importing")
         // A revoked import shows as Failed with the message "Revoked".
         try await api.context.catalog.database.pool.write { db in
             try db.execute(sql: "UPDATE imports SET state = 'REVOKED', message = 'Revoked' WHERE id = ?", arguments: [record.id])

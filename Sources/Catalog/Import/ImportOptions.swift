@@ -6,15 +6,21 @@ public struct ImportOptions: Sendable, Equatable {
     public var atomic = false
     /// Validate and count what would change; write no product.
     public var dryRun = false
-    /// Rows per committed batch (each with its checkpoint).
+    /// Keys per committed batch of the merge (each with its checkpoint).
     public var batchRows = 20_000
+    /// Memory for rows waiting to be sorted into a run (the external sort's arena).
+    public var sortMemoryBytes = 16 << 20
     /// `csv_max_field_bytes`.
     public var maxFieldBytes = 1 << 20
 
-    public init(atomic: Bool = false, dryRun: Bool = false, batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20) {
+    public init(
+        atomic: Bool = false, dryRun: Bool = false, batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20,
+        sortMemoryBytes: Int = 16 << 20
+    ) {
         self.atomic = atomic
         self.dryRun = dryRun
         self.batchRows = batchRows
+        self.sortMemoryBytes = sortMemoryBytes
         self.maxFieldBytes = maxFieldBytes
     }
 

@@ -27,21 +27,28 @@ public struct ImportRecord: Sendable, Equatable {
     public var errorCount: Int
     public var bytesRead: Int64
     public var bytesTotal: Int64
-    public var checkpointOffset: Int64
-    public var checkpointLine: Int
+    /// Valid rows of the file whose key the merge has written.
+    public var rowsMerged: Int
+    /// The last key the merge committed: a resumed import continues after it.
+    public var checkpointKey: [UInt8]?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
 
-    /// Percent from bytes (DESIGN.md §7).
+    /// Percent of the work (DESIGN.md §7, docs/import.md).
     public var percent: Double {
-        state == .success ? 100 : Self.percent(read: bytesRead, total: bytesTotal)
+        state == .success
+            ? 100 : Self.percent(read: bytesRead, total: bytesTotal, merged: rowsMerged, valid: rowsProcessed - skipped, stage: stage)
     }
 
-    /// Bytes read of the file, in percent with one decimal.
-    static func percent(read: Int64, total: Int64) -> Double {
-        guard total > 0 else { return 0 }
-        return min(100, (Double(read) / Double(total) * 1000).rounded() / 10)
+    /// Share of the file read while reading it counts for the first 40%, with one decimal:
+    /// reading, validating and sorting the file is about that share of an import; the merge's
+    /// share of the file's valid rows written counts for the rest.
+    static func percent(read: Int64, total: Int64, merged: Int, valid: Int, stage: String?) -> Double {
+        let reading = total > 0 ? min(1, Double(read) / Double(total)) : 0
+        let merging = stage == "parsing" || valid <= 0 ? 0 : min(1, Double(merged) / Double(valid))
+        let share = stage == "parsing" ? 0.4 * reading : 0.4 * reading + 0.6 * merging
+        return (share * 1000).rounded() / 10
     }
 
     init(row: Row) {
@@ -63,8 +70,8 @@ public struct ImportRecord: Sendable, Equatable {
         errorCount = row["error_count"]
         bytesRead = row["bytes_read"]
         bytesTotal = row["bytes_total"]
-        checkpointOffset = row["checkpoint_offset"]
-        checkpointLine = row["checkpoint_line"]
+        rowsMerged = row["rows_merged"]
+        checkpointKey = (row["checkpoint_key"] as Data?).map { [UInt8]($0) }
         createdAt = Date(timeIntervalSince1970: row["created_at"])
         startedAt = (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:))
         finishedAt = (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:))

@@ -89,6 +89,14 @@ public final class CatalogDatabase: Sendable {
             try db.execute(sql: "CREATE TABLE catalog_stats (id INTEGER PRIMARY KEY CHECK (id = 1), products INTEGER NOT NULL)")
             try db.execute(sql: "INSERT INTO catalog_stats (id, products) SELECT 1, COUNT(*) FROM products")
         }
+        migrator.registerMigration("v3: the import's merge checkpoint") { db in
+            // Imports merge the file's sorted runs in key order: the checkpoint is the last key
+            // written, and progress counts the valid rows merged.
+            try db.execute(sql: "ALTER TABLE imports ADD COLUMN checkpoint_key BLOB")
+            try db.execute(sql: "ALTER TABLE imports ADD COLUMN rows_merged INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE imports DROP COLUMN checkpoint_offset")
+            try db.execute(sql: "ALTER TABLE imports DROP COLUMN checkpoint_line")
+        }
         return migrator
     }
 }

@@ -43,6 +43,26 @@ public final class RawStatement {
         }
     }
 
+    // Binding one parameter (from index 1) after `reset()`, without boxing values.
+
+    /// Text bound without a copy: `bytes` must stay valid until the statement is reset.
+    public func bindText(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            // A null pointer would bind NULL, not the empty string.
+            sqlite3_bind_text(handle, index, "", 0, Self.transient)
+            return
+        }
+        sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+    }
+
+    public func bindText(_ index: Int32, _ text: String) {
+        sqlite3_bind_text(handle, index, text, -1, Self.transient)
+    }
+
+    public func bindInt(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
+    public func bindDouble(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
+    public func bindNull(_ index: Int32) { sqlite3_bind_null(handle, index) }
+
     /// Steps once: true when a row is available.
     public func step() throws -> Bool {
         switch sqlite3_step(handle) {
@@ -53,6 +73,13 @@ public final class RawStatement {
             sqlite3_reset(handle)
             throw QueueError.storage("SQLite: \(message)")
         }
+    }
+
+    /// Runs the bound statement to completion; returns the rows it changed.
+    @discardableResult
+    public func execute() throws -> Int {
+        while try step() {}
+        return Int(sqlite3_changes(connection))
     }
 
     /// Runs the statement to completion; returns the rows it changed.

@@ -12,13 +12,14 @@ final class CatalogFixture: @unchecked Sendable {
     let catalog: CatalogContext
     var database: CatalogDatabase { catalog.database }
 
-    init(batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20) throws {
+    init(batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20, sortMemoryBytes: Int = 16 << 20) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
         let uploads = root.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
         catalog = CatalogContext(
             database: try CatalogDatabase(path: root.appendingPathComponent("catalog.sqlite").path),
-            uploadsDirectory: uploads.path, importDefaults: ImportOptions(batchRows: batchRows, maxFieldBytes: maxFieldBytes))
+            uploadsDirectory: uploads.path, importDefaults: ImportOptions(
+                batchRows: batchRows, maxFieldBytes: maxFieldBytes, sortMemoryBytes: sortMemoryBytes))
     }
 
     deinit {
@@ -76,26 +77,39 @@ final class CatalogFixture: @unchecked Sendable {
     }
 }
 
-/// Records progress; can cancel after a number of checks.
+/// Records progress; can cancel after a number of checks, or after a number of checks that
+/// follow a progress report `armedBy` accepts.
 final class RecordingMonitor: ImportMonitor, @unchecked Sendable {
-    private let state = Mutex<(metas: [JSONValue], checks: Int)>(([], 0))
+    private let state = Mutex<(metas: [JSONValue], checks: Int, armedChecks: Int?)>(([], 0, nil))
     let cancelAfter: Int?
+    let armedBy: (@Sendable (JSONValue) -> Bool)?
+    let checksWhenArmed: Int
 
-    init(cancelAfter: Int? = nil) {
+    init(cancelAfter: Int? = nil, armedBy: (@Sendable (JSONValue) -> Bool)? = nil, thenChecks: Int = 0) {
         self.cancelAfter = cancelAfter
+        self.armedBy = armedBy
+        self.checksWhenArmed = thenChecks
     }
 
     var metas: [JSONValue] { state.withLock { $0.metas } }
 
     func checkCancellation() throws {
-        let checks = state.withLock { state -> Int in
+        let (checks, armedChecks) = state.withLock { state in
             state.checks += 1
-            return state.checks
+            state.armedChecks = state.armedChecks.map { $0 + 1 }
+            return (state.checks, state.armedChecks)
         }
         if let cancelAfter, checks > cancelAfter { throw TaskCancelled(reason: .revoked) }
+        if let armedChecks, armedChecks > checksWhenArmed {
+            throw TaskCancelled(reason: .revoked)
+        }
     }
 
     func progress(_ meta: JSONValue) {
-        state.withLock { $0.metas.append(meta) }
+        let arm = armedBy?(meta) ?? false
+        state.withLock {
+            $0.metas.append(meta)
+            if arm && $0.armedChecks == nil { $0.armedChecks = 0 }
+        }
     }
 }
