@@ -81,6 +81,13 @@ schemas={
    "task_id":{"type":"string"},"state":{"type":"string","enum":["Pending","Processing","Completed","Failed"]},"progress_percent":{"type":"number"},
    "current":{"type":"integer"},"total":{"type":"integer","description":"rows; estimated from bytes until the import ends"},
    "created":{"type":"integer"},"updated":{"type":"integer"},"errors":{"type":"integer"},"message":{"type":"string"},"error":nullable("string")}},
+ "Schedule":{"type":"object","required":["name","task","queue","priority","spec","timezone","enabled","configured","next_run","last_run","last_task_id"],"properties":{
+   "name":{"type":"string"},"task":{"type":"string"},"queue":{"type":"string"},"priority":{"type":"integer","minimum":0,"maximum":9},
+   "spec":{"type":"string","description":"'every Ns' or the cron expression"},"timezone":{"type":"string","description":"IANA time zone of a cron expression"},
+   "enabled":{"type":"boolean"},"configured":{"type":"boolean","description":"false once the schedule left the configuration (then disabled)"},
+   "next_run":time_(),"last_run":time_(),"last_task_id":nullable("string")}},
+ "ScheduleList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Schedule")},"total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
+ "ScheduleRun":{"type":"object","required":["name","task_id","status"],"properties":{"name":{"type":"string"},"task_id":{"type":"string"},"status":{"const":"submitted"}}},
  "Purged":{"type":"object","required":["queue","purged"],"properties":{"queue":{"type":"string"},"purged":{"type":"integer"}}},
 }
 def op(summary, responses, params=None, body=None, mutating=False, tag="tasks", public=False):
@@ -130,6 +137,11 @@ paths={
     param("active","query",{"type":"string","enum":["true","false"]}),param("cursor","query",desc="the next_cursor of the previous page"),
     param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"default":0})],tag="products")},
  "/api/v1/products/{product_id}":{"get":op("One product",{"200":resp("Product",ref("Product")),"404":err("Unknown product")},[param("product_id")],tag="products")},
+ "/api/v1/schedules":{"get":op("Beat's schedules",{"200":resp("Schedules",ref("ScheduleList"))},
+    [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":100}),param("offset","query",{"type":"integer","minimum":0,"default":0})],tag="schedules")},
+ "/api/v1/schedules/{name}/run":{"post":op("Enqueue the schedule's task now (its timing unchanged)",{"202":resp("Submitted",ref("ScheduleRun")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},
+ "/api/v1/schedules/{name}/enable":{"post":op("Enable a schedule (until the configuration changes it)",{"200":resp("The schedule",ref("Schedule")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},
+ "/api/v1/schedules/{name}/disable":{"post":op("Disable a schedule (until the configuration changes it)",{"200":resp("The schedule",ref("Schedule")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},
  "/api/v1/queues/{name}/purge":{"post":op("Delete the waiting jobs of a queue",{"200":resp("How many",ref("Purged"))},[param("name")],mutating=True,tag="queues")},
 }
 doc={"openapi":"3.1.0","info":{"title":"importer — product importer appliance","version":"0.1.0",

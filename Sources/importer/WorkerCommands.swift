@@ -13,9 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @OptionGroup var http: HTTPOptions
     @Option(help: "Run one pool serving these comma-separated queues.") var queues: String?
+    @Flag(inversion: .prefixedNo, help: "Run the periodic scheduler in this process.") var beat = true
 
     func run() async throws {
-        try await ProcessRunner.run(options: options, http: http, workers: true, queues: queues)
+        try await ProcessRunner.run(options: options, http: http, workers: true, queues: queues, beat: beat)
     }
 }
 
@@ -27,7 +28,7 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
 
     func run() async throws {
-        try await ProcessRunner.run(options: options, http: http, workers: false, queues: nil)
+        try await ProcessRunner.run(options: options, http: http, workers: false, queues: nil, beat: false)
     }
 }
 
@@ -38,9 +39,10 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Option(help: "Run one pool serving these comma-separated queues.") var queues: String?
+    @Flag(inversion: .prefixedNo, help: "Run the periodic scheduler in this process.") var beat = true
 
     func run() async throws {
-        try await ProcessRunner.run(options: options, http: nil, workers: true, queues: queues)
+        try await ProcessRunner.run(options: options, http: nil, workers: true, queues: queues, beat: beat)
     }
 }
 
@@ -60,7 +62,7 @@ struct HTTPOptions: ParsableArguments {
 enum ProcessRunner {
     /// Runs the HTTP server and/or the worker until SIGTERM/SIGINT: the first signal is a warm
     /// shutdown (`shutdown_grace`), a second one cold (leases released at once).
-    static func run(options: GlobalOptions, http: HTTPOptions?, workers: Bool, queues: String?) async throws {
+    static func run(options: GlobalOptions, http: HTTPOptions?, workers: Bool, queues: String?, beat: Bool) async throws {
         let (_, context) = try options.open(extraFlags: http?.flags ?? [:])
         let logger = Logger(label: "importer")
         var services: [any Service] = []
@@ -72,9 +74,11 @@ enum ProcessRunner {
             }
             services.append(context.makeWorker(name: options.hostname, queues: queueList, logger: logger))
         }
+        let scheduler = beat ? context.makeBeat(logger: logger) : nil
+        if let scheduler { services.append(scheduler) }
         if http != nil {
             // Last in the group: on shutdown the HTTP server stops first, then the workers.
-            services.append(try APIServer.make(APIService(context: context), logger: logger))
+            services.append(try APIServer.make(APIService(context: context, beat: scheduler), logger: logger))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         let running = Task { try await group.run() }

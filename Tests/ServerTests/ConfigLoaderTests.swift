@@ -55,6 +55,9 @@ import Testing
         (#"{"max_deliveries": 1.5}"#, "max_deliveries"),
         (#"{"enable_test_tasks": "yes"}"#, "enable_test_tasks"),
         (#"{"log_format": "xml"}"#, "log_format"),
+        (#"{"schedules": {}}"#, "schedules"),
+        (#"{"schedules": [{"task": "t", "every": 5}]}"#, "schedules"),
+        (#"{"builtin_schedules": {"nightly": {"every": 5}}}"#, "builtin_schedules"),
     ])
     func badFileValuesNameTheKey(json: String, key: String) throws {
         let directory = try temporaryDirectory()
@@ -106,5 +109,57 @@ import Testing
         #expect(keys.filter { !$0.hasPrefix("//") }.sorted() == ConfigLoader.knownKeys)
         // Every key has its meaning next to it.
         #expect(keys.filter { $0.hasPrefix("// ") }.map { String($0.dropFirst(3)) }.sorted() == ConfigLoader.knownKeys)
+    }
+
+    @Test(arguments: [
+        (#"{"name": "n", "task": "t", "cron": "61 * * * *"}"#, "schedule 'n': '61' is not a valid minute"),
+        (#"{"name": "n", "task": "t", "cron": "0 3 * * *", "timezone": "Mars/Base"}"#, "schedule 'n': unknown time zone 'Mars/Base'"),
+        (#"{"name": "n", "task": "t"}"#, "schedule 'n' needs \"every\" (seconds) or \"cron\""),
+        (#"{"name": "n", "task": "t", "every": 5, "cron": "@daily"}"#, "not both"),
+        (#"{"name": "n", "task": "t", "every": 0.5}"#, "≥ 1"),
+        (#"{"name": "n", "task": "t", "cron": "0 0 30 2 *"}"#, "never matches"),
+        (#"{"name": "n", "task": "t", "every": 5, "colour": "red"}"#, "unknown field 'colour'"),
+        (#"{"name": "n", "task": "t", "every": 5, "priority": 12}"#, "0–9"),
+    ])
+    func badSchedulesNameTheScheduleAndSayWhy(entry: String, message: String) throws {
+        let directory = try temporaryDirectory()
+        try #"{"schedules": [\#(entry)]}"#.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        #expect {
+            try ConfigLoader.load(file: nil, environment: [:], directory: directory)
+        } throws: { error in
+            (error as? ConfigError)?.key == "schedules" && "\(error)".contains(message)
+        }
+    }
+
+    @Test func schedulesBecomeDefinitionsAfterTheBuiltIns() throws {
+        let directory = try temporaryDirectory()
+        try #"""
+            {"schedules": [{"name": "nightly", "task": "app.tasks.product_tasks.test_task", "cron": "30 2 * * *",
+                            "timezone": "Europe/Berlin", "kwargs": {"a": 1}, "priority": 9}],
+             "builtin_schedules": {"result_expiry": {"every": 60}, "cleanup_old_imports": {"enabled": false}},
+             "data_dir": "\#(directory)/data"}
+            """#.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        let config = try ConfigLoader.load(file: nil, environment: [:], directory: directory)
+        let context = try AppContext.open(config: config)
+        let byName = Dictionary(uniqueKeysWithValues: context.schedules.map { ($0.name, $0) })
+        #expect(context.schedules.map(\.name) == ["cleanup_old_imports", "result_expiry", "nightly"])
+        #expect(byName["result_expiry"]?.spec == .every(60))
+        #expect(byName["result_expiry"]?.task == ResultExpiryTask.name)
+        #expect(byName["cleanup_old_imports"]?.enabled == false)
+        #expect(byName["nightly"]?.spec.description == "30 2 * * *")
+        #expect(byName["nightly"]?.spec.timeZone.identifier == "Europe/Berlin")
+        #expect(byName["nightly"]?.priority == 9)
+        #expect(byName["nightly"]?.queue == "default")
+    }
+
+    @Test func aScheduleOfAnUnregisteredTaskIsAStartUpError() throws {
+        var config = AppConfig()
+        config.dataDir = try temporaryDirectory()
+        config.schedules = [ScheduleConfig(name: "typo", task: "app.tasks.nope", spec: .every(5))]
+        #expect {
+            try AppContext.open(config: config)
+        } throws: { error in
+            "\(error)".contains("schedule 'typo': the task 'app.tasks.nope' is not registered")
+        }
     }
 }

@@ -56,13 +56,13 @@ import Testing
         var config = AppConfig()
         config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("reg-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: config.dataDir) }
-        let catalog = try AppContext.open(config: config).catalog
+        let context = try AppContext.open(config: config)
         #expect(
-            AppContext.registry(config, catalog: catalog).names == [
+            AppContext.registry(config, catalog: context.catalog, store: context.store).names == [
                 "app.tasks.product_tasks.cleanup_old_imports", "app.tasks.product_tasks.process_csv_import",
-                "app.tasks.product_tasks.test_task",
+                "app.tasks.product_tasks.test_task", ResultExpiryTask.name,
             ])
         config.enableTestTasks = true
-        #expect(AppContext.registry(config, catalog: catalog).names.contains(TestTasks.spin))
+        #expect(AppContext.registry(config, catalog: context.catalog, store: context.store).names.contains(TestTasks.spin))
     }
 }

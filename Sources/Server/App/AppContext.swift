@@ -10,6 +10,8 @@ public struct AppContext: Sendable {
     public let store: SQLiteQueueStore
     public let client: QueueClient
     public let catalog: CatalogContext
+    /// The built-in and configured schedules (DESIGN.md §4), checked against the registry.
+    public let schedules: [ScheduleDefinition]
 
     /// Opens (creating and migrating) the data directory's databases.
     public static func open(config: AppConfig) throws -> AppContext {
@@ -23,14 +25,19 @@ public struct AppContext: Sendable {
             uploadsDirectory: config.uploadsDirectory,
             importDefaults: ImportOptions(batchRows: config.importBatchRows, maxFieldBytes: config.csvMaxFieldBytes),
             importRetention: config.importRetention, keepUploads: config.keepUploads)
-        let client = QueueClient(store: store, registry: registry(config, catalog: catalog), routes: config.taskRoutes)
-        return AppContext(config: config, store: store, client: client, catalog: catalog)
+        let client = QueueClient(
+            store: store, registry: registry(config, catalog: catalog, store: store), routes: config.taskRoutes)
+        let schedules = try BuiltinSchedules.definitions(
+            builtins: config.builtinSchedules, schedules: config.schedules, client: client)
+        return AppContext(config: config, store: store, client: client, catalog: catalog, schedules: schedules)
     }
 
-    /// Every task this configuration registers: the product tasks, and the test tasks when enabled.
-    public static func registry(_ config: AppConfig, catalog: CatalogContext) -> TaskRegistry {
+    /// Every task this configuration registers: the product tasks, the result-expiry sweep, and
+    /// the test tasks when enabled.
+    public static func registry(_ config: AppConfig, catalog: CatalogContext, store: any QueueStore) -> TaskRegistry {
         var registry = TaskRegistry()
         ProductTasks.register(into: &registry, catalog: catalog)
+        ResultExpiryTask.register(into: &registry, store: store)
         if config.enableTestTasks { TestTasks.register(into: &registry) }
         return registry
     }
@@ -48,6 +55,11 @@ public struct AppContext: Sendable {
         configuration.timeLimit = config.timeLimit
         configuration.maxRunawayTasks = config.maxRunawayTasks
         return Worker(configuration: configuration, client: client, logger: logger)
+    }
+
+    /// The process's beat (periodic scheduler) over the configured schedules.
+    public func makeBeat(logger: Logger) -> Beat {
+        Beat(definitions: schedules, store: store, doorbell: client.doorbell, clock: client.clock, logger: logger)
     }
 
     /// The inspect views over this appliance's queue: workers count as live while their heartbeat

@@ -43,6 +43,10 @@ public struct AppConfig: Sendable, Equatable {
     public var importBatchRows = 20_000
     public var importRetention: TimeInterval = 604_800
     public var keepUploads = false
+    /// Periodic tasks (DESIGN.md §4), added to the built-in ones.
+    public var schedules: [ScheduleConfig] = []
+    /// Changes to the built-in schedules, by name.
+    public var builtinSchedules: [String: ScheduleConfig] = [:]
 
     public init() {}
 

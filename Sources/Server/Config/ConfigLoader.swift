@@ -140,6 +140,8 @@ public enum ConfigLoader {
         "import_batch_rows": { config, value throws(Invalid) in config.importBatchRows = try integer(value, in: 1...1_000_000) },
         "import_retention": { config, value throws(Invalid) in config.importRetention = try seconds(value) },
         "keep_uploads": { config, value throws(Invalid) in config.keepUploads = try boolean(value) },
+        "schedules": { config, value throws(Invalid) in config.schedules = try ScheduleConfig.list(value) },
+        "builtin_schedules": { config, value throws(Invalid) in config.builtinSchedules = try ScheduleConfig.builtins(value) },
     ]
 
     private static func nonEmptyString(_ value: JSONValue) throws(Invalid) -> String {

@@ -12,9 +12,12 @@ public struct APIService: Sendable {
     let statusCache = FinalStatusCache()
     let metrics: AppMetrics
     let startedAt = Date()
+    /// This process's beat, told at once when the API changes a schedule.
+    let beat: Beat?
 
-    public init(context: AppContext, metrics: AppMetrics = .shared) {
+    public init(context: AppContext, beat: Beat? = nil, metrics: AppMetrics = .shared) {
         self.context = context
+        self.beat = beat
         self.metrics = metrics
         self.inspector = context.makeInspector()
     }
@@ -23,7 +26,7 @@ public struct APIService: Sendable {
 
     /// Every route the server answers; `/openapi.json` documents exactly these.
     public var routes: [Route] {
-        systemRoutes + celeryRoutes + taskRoutes + queueRoutes + catalogRoutes + uploadRoutes
+        systemRoutes + celeryRoutes + taskRoutes + queueRoutes + scheduleRoutes + catalogRoutes + uploadRoutes
     }
 
     public func responder(logger: Logger) -> APIResponder {

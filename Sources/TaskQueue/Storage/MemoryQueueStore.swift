@@ -12,8 +12,10 @@ public final class MemoryQueueStore: QueueStore {
     }
 
     public let policy: StorePolicy
-    private let clock: any WallClock
+    let clock: any WallClock
     private let storage = Mutex(Storage())
+    /// Beat's schedules and runs (MemoryQueueStore+Schedules).
+    let beat = Mutex(MemoryBeatState())
 
     public init(policy: StorePolicy = StorePolicy(), clock: any WallClock = SystemClock()) {
         self.policy = policy
@@ -29,16 +31,26 @@ public final class MemoryQueueStore: QueueStore {
             {
                 return EnqueueResult(id: earlier.id, existing: true)
             }
-            let id = JobID.make(at: now)
-            storage.jobs[id] = JobRecord(
-                id: id, name: job.name, queue: job.queue, priority: job.priority, state: .pending, args: job.args,
-                kwargs: job.kwargs, enqueuedAt: now, runAt: job.runAt ?? now, startedAt: nil, dateDone: nil,
-                leaseUntil: nil, worker: nil, deliveries: 0, lostDeliveries: 0, retries: 0, meta: nil, result: nil,
-                error: nil, revokeRequested: false, expiresAt: nil, attempts: [])
-            storage.tokens[id] = 0
+            let id = Self.insert(job, into: &storage, now: now)
             if let key = job.idempotencyKey { storage.idempotency[key] = (id, now) }
             return EnqueueResult(id: id, existing: false)
         }
+    }
+
+    /// Adds a waiting job (no checks); used by `enqueue` and by beat.
+    func insertJob(_ job: NewJob, now: Date) -> String {
+        storage.withLock { Self.insert(job, into: &$0, now: now) }
+    }
+
+    private static func insert(_ job: NewJob, into storage: inout Storage, now: Date) -> String {
+        let id = JobID.make(at: now)
+        storage.jobs[id] = JobRecord(
+            id: id, name: job.name, queue: job.queue, priority: job.priority, state: .pending, args: job.args,
+            kwargs: job.kwargs, enqueuedAt: now, runAt: job.runAt ?? now, startedAt: nil, dateDone: nil,
+            leaseUntil: nil, worker: nil, deliveries: 0, lostDeliveries: 0, retries: 0, meta: nil, result: nil,
+            error: nil, revokeRequested: false, expiresAt: nil, attempts: [])
+        storage.tokens[id] = 0
+        return id
     }
 
     public func claim(queues: [String], worker: String) throws -> ClaimedJob? {

@@ -100,6 +100,23 @@ public protocol QueueStore: Sendable {
     /// Deletes up to `limit` jobs whose results expired; returns how many.
     func deleteExpired(limit: Int) async throws -> Int
 
+    // MARK: Beat (DESIGN.md §4)
+
+    /// Stores the configured schedules: new or changed ones are timed from now (and lose any
+    /// API override), unchanged ones keep their next run, missing ones are disabled.
+    func syncSchedules(_ definitions: [ScheduleDefinition]) async throws
+    func schedules() async throws -> [ScheduleRecord]
+    /// The earliest next run of an enabled schedule.
+    func nextScheduleDue() async throws -> Date?
+    /// Enqueues every due run exactly once across processes (a unique (schedule, due) row in
+    /// the enqueue's transaction); missed runs coalesce into one. Returns the runs this call
+    /// enqueued.
+    func fireDueSchedules() async throws -> [ScheduleRun]
+    /// Enqueues a schedule's task now (its timing unchanged); nil for an unknown name.
+    func runScheduleNow(name: String) async throws -> ScheduleRun?
+    /// Enables or disables a schedule until its configuration changes; nil for an unknown name.
+    func setScheduleEnabled(name: String, enabled: Bool) async throws -> ScheduleRecord?
+
     func heartbeat(_ worker: WorkerInfo) async throws
     func removeWorker(name: String) async throws
     /// Workers whose last heartbeat is newer than `seenWithin` seconds.

@@ -69,6 +69,40 @@ extension SQLiteQueueStore {
                     );
                     """)
         }
+        migrator.registerMigration("v2: schedules") { db in
+            try db.execute(
+                sql: """
+                    -- Beat (DESIGN.md §4): each schedule with its next due time.
+                    CREATE TABLE schedules (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        task TEXT NOT NULL,
+                        args TEXT NOT NULL,
+                        kwargs TEXT NOT NULL,
+                        queue TEXT NOT NULL,
+                        priority INTEGER NOT NULL,
+                        spec TEXT NOT NULL,
+                        timezone TEXT NOT NULL,
+                        -- The configured definition: a change re-times the schedule and drops the override.
+                        fingerprint TEXT NOT NULL,
+                        config_enabled INTEGER NOT NULL,
+                        -- Enable/disable through the API (NULL: none since the configuration changed).
+                        override_enabled INTEGER,
+                        -- 0 once the schedule is no longer configured (it stays, disabled).
+                        configured INTEGER NOT NULL DEFAULT 1,
+                        next_run REAL,
+                        last_run REAL,
+                        last_task_id TEXT,
+                        created_at REAL NOT NULL
+                    );
+                    -- Exactly once: a due time is enqueued by whoever inserts its row first.
+                    CREATE TABLE schedule_runs (
+                        schedule TEXT NOT NULL,
+                        due REAL NOT NULL,
+                        task_id TEXT NOT NULL,
+                        PRIMARY KEY (schedule, due)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

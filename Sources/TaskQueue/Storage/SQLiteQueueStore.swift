@@ -7,7 +7,7 @@ import Synchronization
 public final class SQLiteQueueStore: QueueStore {
     public let policy: StorePolicy
     let pool: DatabasePool
-    private let writer: GroupCommitWriter
+    let writer: GroupCommitWriter
     /// Checkpoints the WAL outside the writer's transactions.
     private let checkpointer: WALCheckpointer?
     private let clock: any WallClock
@@ -51,16 +51,7 @@ public final class SQLiteQueueStore: QueueStore {
             {
                 return EnqueueResult(id: row["job_id"], existing: true)
             }
-            let id = JobID.make(at: now)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO jobs (id, name, queue, priority, state, args, kwargs, enqueued_at, run_at)
-                    VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                id, job.name, job.queue, job.priority, args, kwargs, now.timeIntervalSince1970,
-                (job.runAt ?? now).timeIntervalSince1970,
-            ])
+            let id = try Self.insertJob(db, job, args: args, kwargs: kwargs, now: now)
             if let key = job.idempotencyKey {
                 try db.cachedStatement(
                     sql: "INSERT OR REPLACE INTO idempotency_keys (key, job_id, created_at) VALUES (?, ?, ?)"
@@ -68,6 +59,21 @@ public final class SQLiteQueueStore: QueueStore {
             }
             return EnqueueResult(id: id, existing: false)
         }
+    }
+
+    /// Inserts a `PENDING` job inside the caller's transaction; returns its id.
+    static func insertJob(_ db: Database, _ job: NewJob, args: String, kwargs: String, now: Date) throws -> String {
+        let id = JobID.make(at: now)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO jobs (id, name, queue, priority, state, args, kwargs, enqueued_at, run_at)
+                VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id, job.name, job.queue, job.priority, args, kwargs, now.timeIntervalSince1970,
+            (job.runAt ?? now).timeIntervalSince1970,
+        ])
+        return id
     }
 
     // MARK: Claim
@@ -325,6 +331,8 @@ public final class SQLiteQueueStore: QueueStore {
             }
             try db.cachedStatement(sql: "DELETE FROM idempotency_keys WHERE created_at < ?")
                 .execute(arguments: [now - 86_400])
+            // A schedule's runs only guard against a second enqueue of the same due time.
+            try db.cachedStatement(sql: "DELETE FROM schedule_runs WHERE due < ?").execute(arguments: [now - 7 * 86_400])
             return ids.count
         }
     }

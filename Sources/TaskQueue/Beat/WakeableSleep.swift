@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+
+/// Sleeps until a deadline, or until `wake()` (beat learns of a change made in this process),
+/// or until the task is cancelled — without polling.
+final class WakeableSleep: Sendable {
+    private struct State {
+        var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
+        var nextID = 0
+        /// A wake that came while nobody slept: the next sleep returns at once.
+        var pending = false
+    }
+
+    private let state = Mutex(State())
+
+    func sleep(for seconds: TimeInterval) async {
+        guard seconds > 0 else { return }
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        let timer = Task {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            self.resume(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiter = (id, continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            self.resume(id)
+        }
+        timer.cancel()
+    }
+
+    func wake() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        continuation?.resume()
+    }
+
+    private func resume(_ id: Int) {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter, waiter.id == id else { return nil }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        continuation?.resume()
+    }
+}
