@@ -54,6 +54,7 @@ public struct AppContext: Sendable {
         configuration.softTimeLimit = config.softTimeLimit
         configuration.timeLimit = config.timeLimit
         configuration.maxRunawayTasks = config.maxRunawayTasks
+        configuration.rateLimits = config.rateLimits
         return Worker(configuration: configuration, client: client, logger: logger)
     }
 

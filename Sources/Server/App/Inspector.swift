@@ -86,15 +86,20 @@ public struct Inspector: Sendable {
 
     public func stats() async throws -> JSONValue {
         let now = clock.now()
+        let queues = Dictionary(uniqueKeysWithValues: try await store.queueStats().map { ($0.name, $0) })
         return .object(
             Dictionary(
                 uniqueKeysWithValues: try await liveWorkers().map { worker in
-                    (worker.name, workerStats(worker, now: now))
+                    (worker.name, workerStats(worker, now: now, queues: queues))
                 }))
     }
 
-    func workerStats(_ worker: WorkerInfo, now: Date) -> JSONValue {
-        [
+    /// Celery's stats of one worker, plus the counts of the queues its pools serve.
+    func workerStats(_ worker: WorkerInfo, now: Date, queues: [String: QueueStats]) -> JSONValue {
+        let served = Set(worker.pools.flatMap(\.queues)).sorted()
+        return [
+            "queues": .object(
+                Dictionary(uniqueKeysWithValues: served.map { ($0, APIService.json(queues[$0] ?? QueueStats(name: $0))) })),
             "pid": .int(Int64(worker.pid)),
             "hostname": .string(worker.host),
             "uptime": .int(Int64(max(0, now.timeIntervalSince(worker.startedAt)))),

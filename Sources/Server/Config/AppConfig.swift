@@ -43,6 +43,8 @@ public struct AppConfig: Sendable, Equatable {
     public var importBatchRows = 20_000
     public var importRetention: TimeInterval = 604_800
     public var keepUploads = false
+    /// Starts per second/minute/hour by task name, in each process (`"N/s"`, `"N/m"`, `"N/h"`).
+    public var rateLimits: [String: RateLimit] = [:]
     /// Periodic tasks (DESIGN.md §4), added to the built-in ones.
     public var schedules: [ScheduleConfig] = []
     /// Changes to the built-in schedules, by name.

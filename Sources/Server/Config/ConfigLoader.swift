@@ -140,6 +140,7 @@ public enum ConfigLoader {
         "import_batch_rows": { config, value throws(Invalid) in config.importBatchRows = try integer(value, in: 1...1_000_000) },
         "import_retention": { config, value throws(Invalid) in config.importRetention = try seconds(value) },
         "keep_uploads": { config, value throws(Invalid) in config.keepUploads = try boolean(value) },
+        "rate_limits": { config, value throws(Invalid) in config.rateLimits = try rateLimits(value) },
         "schedules": { config, value throws(Invalid) in config.schedules = try ScheduleConfig.list(value) },
         "builtin_schedules": { config, value throws(Invalid) in config.builtinSchedules = try ScheduleConfig.builtins(value) },
     ]
@@ -188,6 +189,19 @@ public enum ConfigLoader {
             map[key] = text
         }
         return map
+    }
+
+    private static func rateLimits(_ value: JSONValue) throws(Invalid) -> [String: RateLimit] {
+        guard let object = value.objectValue else { throw Invalid(reason: "must be an object: task name → \"N/s\", \"N/m\" or \"N/h\"") }
+        var limits: [String: RateLimit] = [:]
+        for (name, entry) in object {
+            do {
+                limits[name] = try RateLimit(entry.stringValue ?? "")
+            } catch {
+                throw Invalid(reason: "the limit for \"\(name)\": \(error.message)")
+            }
+        }
+        return limits
     }
 
     private static func pools(_ value: JSONValue) throws(Invalid) -> [WorkerInfo.Pool] {

@@ -13,7 +13,24 @@ extension APIService {
                 JSONResponse.make(.ok, body: TaskJSON.detail(try await job(request.parameter("task_id")), now: now()))
             },
             Route(.post, "/api/v1/tasks/{task_id}/revoke") { request in try await revoke(request.parameter("task_id")) },
+            Route(.post, "/api/v1/tasks/{task_id}/retry") { request in try await retryDeadLetter(request.parameter("task_id")) },
         ]
+    }
+
+    /// Re-enqueues a dead letter (`FAILURE`) or a revoked task as a new task linked to it.
+    private func retryDeadLetter(_ id: String) async throws -> Response {
+        switch try await store.retry(id: id) {
+        case .created(let newID):
+            context.client.doorbell.ring()
+            return JSONResponse.make(
+                .accepted, body: ["task_id": .string(newID), "retry_of": .string(id), "status": "submitted"])
+        case .notFound:
+            throw APIError.notFound("task \(id) not found: it never existed or its result expired")
+        case .notFinished(let state):
+            throw APIError.conflict("task \(id) is \(state.rawValue): only FAILURE and REVOKED tasks can be retried")
+        case .alreadyRetried(let newID):
+            throw APIError.conflict("task \(id) was already retried as \(newID)")
+        }
     }
 
     static let submitFields: Set<String> = ["name", "args", "kwargs", "queue", "priority", "countdown", "eta"]

@@ -13,14 +13,26 @@ public final class AppMetrics: Sendable {
     /// Queue/state pairs seen at earlier scrapes, so a gauge drops to 0 instead of vanishing.
     private let seen = Mutex<Set<[String]>>([])
 
+    /// Queues seen paused at earlier scrapes.
+    private let seenPaused = Mutex<Set<String>>([])
+
     private init() {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     }
 
     /// Sets the jobs-by-state-and-queue gauges from the database, then renders every metric in
     /// the Prometheus text format.
-    func scrape(_ store: any QueueStore, paused: Set<String> = []) async throws -> String {
+    func scrape(_ store: any QueueStore) async throws -> String {
         let counts = try await store.countsByQueueAndState()
+        // Paused queues: 1 while paused, 0 once resumed (a queue seen paused stays listed).
+        let paused = try await store.pausedQueues()
+        let everPaused = seenPaused.withLock { seen -> Set<String> in
+            seen.formUnion(paused)
+            return seen
+        }
+        for queue in everPaused {
+            registry.makeGauge(name: "importer_queue_paused", labels: [("queue", queue)]).set(to: paused.contains(queue) ? 1 : 0)
+        }
         var current: Set<[String]> = []
         for (queue, states) in counts {
             for (state, count) in states {

@@ -54,6 +54,8 @@ enum TaskJSON {
         object["progress"] = job.meta ?? .null
         object["result"] = job.result ?? .null
         object["error"] = error(job.error)
+        object["retry_of"] = job.retryOf.map { .string($0) } ?? .null
+        object["retried_as"] = job.retriedAs.map { .string($0) } ?? .null
         object["attempts"] = .array(
             job.attempts.map { attempt in
                 [

@@ -153,6 +153,10 @@ public struct JobRecord: Sendable, Equatable {
     public var revokeRequested: Bool
     public var expiresAt: Date?
     public var attempts: [Attempt]
+    /// The dead letter this task re-runs (`POST /api/v1/tasks/{id}/retry`).
+    public var retryOf: String? = nil
+    /// The task that re-runs this dead letter.
+    public var retriedAs: String? = nil
 
     /// The state a reader should see at `now`: a running job whose lease lapsed is waiting to
     /// be delivered again, so it shows as `PENDING` even before a worker reclaims it.
@@ -160,6 +164,17 @@ public struct JobRecord: Sendable, Equatable {
         if state.isRunning, let leaseUntil, leaseUntil < now { return .pending }
         return state
     }
+}
+
+/// What `retry(id:)` did with a dead letter.
+public enum RetryOutcome: Sendable, Equatable {
+    /// A new task, linked to the original both ways.
+    case created(String)
+    case notFound
+    /// Only `FAILURE` and `REVOKED` jobs can be retried by hand.
+    case notFinished(TaskState)
+    /// Retried once already, as this task.
+    case alreadyRetried(String)
 }
 
 /// The answer to a lookup by id: unknown ids are never a fake `PENDING`.
@@ -243,6 +258,8 @@ public struct QueueStats: Sendable, Equatable {
     public var failed = 0
     /// Seconds the oldest due waiting job has waited; nil when none waits.
     public var oldestWaitingAge: Double?
+    /// Not claimed from while paused.
+    public var paused = false
 
     public init(name: String) {
         self.name = name

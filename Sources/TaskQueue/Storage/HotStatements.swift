@@ -10,6 +10,8 @@ final class HotStatements: @unchecked Sendable {
     let release: RawStatement
     let rollback: RawStatement
     let bestDue: RawStatement
+    /// The same, skipping task names (rate-limited ones) given as a JSON array.
+    let bestDueExcluding: RawStatement
     let claim: RawStatement
     let openAttempt: RawStatement
     let succeed: RawStatement
@@ -25,6 +27,13 @@ final class HotStatements: @unchecked Sendable {
             """
             SELECT id, priority, run_at FROM jobs INDEXED BY jobs_ready
             WHERE \(TaskStateMachine.sqlCondition(of: .claim)) AND queue = ? AND run_at <= ?
+            ORDER BY priority DESC, run_at, id LIMIT 1
+            """)
+        bestDueExcluding = try prepare(
+            """
+            SELECT id, priority, run_at FROM jobs INDEXED BY jobs_ready
+            WHERE \(TaskStateMachine.sqlCondition(of: .claim)) AND queue = ? AND run_at <= ?
+                AND name NOT IN (SELECT value FROM json_each(?))
             ORDER BY priority DESC, run_at, id LIMIT 1
             """)
         claim = try prepare(
@@ -61,13 +70,15 @@ final class HotStatements: @unchecked Sendable {
     }
 
     /// The most urgent due job of `queues`: one indexed probe per queue.
-    func bestDueJob(queues: [String], now: Double) throws -> String? {
+    func bestDueJob(queues: [String], excluding names: [String], now: Double) throws -> String? {
         var best: (priority: Int64, runAt: Double, id: String)?
+        let statement = names.isEmpty ? bestDue : bestDueExcluding
+        let excluded = names.isEmpty ? nil : JSONValue.array(names.map { .string($0) }).jsonText
         for queue in queues {
-            bestDue.bind([queue, now])
-            defer { bestDue.reset() }
-            guard try bestDue.step() else { continue }
-            let candidate = (priority: bestDue.int(1), runAt: bestDue.double(2), id: bestDue.text(0))
+            statement.bind(excluded.map { [queue, now, $0] } ?? [queue, now])
+            defer { statement.reset() }
+            guard try statement.step() else { continue }
+            let candidate = (priority: statement.int(1), runAt: statement.double(2), id: statement.text(0))
             if let current = best {
                 let better =
                     candidate.priority != current.priority

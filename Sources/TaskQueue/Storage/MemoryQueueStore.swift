@@ -9,6 +9,7 @@ public final class MemoryQueueStore: QueueStore {
         var tokens: [String: Int64] = [:]
         var idempotency: [String: (id: String, at: Date)] = [:]
         var workers: [String: WorkerInfo] = [:]
+        var paused: Set<String> = []
     }
 
     public let policy: StorePolicy
@@ -53,12 +54,13 @@ public final class MemoryQueueStore: QueueStore {
         return id
     }
 
-    public func claim(queues: [String], worker: String) throws -> ClaimedJob? {
+    public func claim(queues: [String], excluding names: [String], worker: String) throws -> ClaimedJob? {
         let now = clock.now()
         return storage.withLock { storage in
             reapLapsedLeases(&storage, now: now)
             let candidates = storage.jobs.values.filter {
-                $0.state.isWaiting && queues.contains($0.queue) && $0.runAt <= now
+                $0.state.isWaiting && queues.contains($0.queue) && !storage.paused.contains($0.queue) && $0.runAt <= now
+                    && !names.contains($0.name)
             }
             guard
                 var job = candidates.min(by: { a, b in
@@ -162,16 +164,47 @@ public final class MemoryQueueStore: QueueStore {
         try holderWrite(lease, .progress) { job, _ in job.meta = meta }
     }
 
-    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) throws
-        -> ClaimedJob?
-    {
+    public func succeed(
+        _ lease: Lease, result: JSONValue, thenClaim queues: [String]?, excluding names: [String], worker: String
+    ) throws -> ClaimedJob? {
         try holderWrite(lease, .succeed) { job, now in
             job.result = result
             closeAttempt(&job, outcome: .success, error: nil, now: now)
             finish(&job, now: now)
         }
         guard let queues else { return nil }
-        return try claim(queues: queues, worker: worker)
+        return try claim(queues: queues, excluding: names, worker: worker)
+    }
+
+    public func nextDelayedRun(queues: [String], after now: Date) throws -> Date? {
+        storage.withLock { storage in
+            storage.jobs.values.filter { $0.state.isWaiting && queues.contains($0.queue) && $0.runAt > now }.map(\.runAt).min()
+        }
+    }
+
+    public func setPaused(queue: String, paused: Bool) async throws {
+        storage.withLock { storage in
+            if paused { storage.paused.insert(queue) } else { storage.paused.remove(queue) }
+        }
+    }
+
+    public func pausedQueues() async throws -> Set<String> {
+        storage.withLock { $0.paused }
+    }
+
+    public func retry(id: String) async throws -> RetryOutcome {
+        let now = clock.now()
+        return storage.withLock { storage in
+            guard let original = storage.jobs[id], (original.expiresAt ?? .distantFuture) >= now else { return .notFound }
+            guard original.state == .failure || original.state == .revoked else { return .notFinished(original.state) }
+            if let retried = original.retriedAs { return .alreadyRetried(retried) }
+            let newID = Self.insert(
+                NewJob(name: original.name, args: original.args, kwargs: original.kwargs, queue: original.queue,
+                    priority: original.priority), into: &storage, now: now)
+            storage.jobs[newID]?.retryOf = id
+            storage.jobs[id]?.retriedAs = newID
+            return .created(newID)
+        }
     }
 
     public func fail(_ lease: Lease, error: TaskErrorInfo) throws {
@@ -294,6 +327,7 @@ public final class MemoryQueueStore: QueueStore {
                 if state == .failure { entry.failed += 1 }
                 stats[job.queue] = entry
             }
+            for queue in storage.paused { stats[queue, default: QueueStats(name: queue)].paused = true }
             return stats.values.sorted { $0.name < $1.name }
         }
     }

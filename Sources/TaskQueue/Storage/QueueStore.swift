@@ -37,7 +37,8 @@ public protocol QueueStore: Sendable {
 
     /// Claims the most urgent due job of `queues` (priority, then due time, then id), first
     /// giving lapsed leases back (or failing them with `WorkerLost` after `maxDeliveries`).
-    func claim(queues: [String], worker: String) throws -> ClaimedJob?
+    /// Paused queues and jobs named in `excluding` (rate-limited task names) are skipped.
+    func claim(queues: [String], excluding names: [String], worker: String) throws -> ClaimedJob?
 
     /// Records progress `meta` (state `PROGRESS`).
     func progress(_ lease: Lease, meta: JSONValue) throws
@@ -45,7 +46,12 @@ public protocol QueueStore: Sendable {
     /// Late ack: the body returned `result`. With `thenClaim`, the slot's next job is claimed
     /// from those queues in the same transaction (one commit per job instead of two); a
     /// refused ack claims nothing.
-    func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) throws -> ClaimedJob?
+    func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, excluding names: [String], worker: String)
+        throws -> ClaimedJob?
+
+    /// When the earliest delayed job (ETA, countdown, retry) of `queues` becomes due; idle
+    /// slots sleep until then.
+    func nextDelayedRun(queues: [String], after now: Date) throws -> Date?
 
     /// The job failed for good.
     func fail(_ lease: Lease, error: TaskErrorInfo) throws
@@ -100,6 +106,14 @@ public protocol QueueStore: Sendable {
     /// Deletes up to `limit` jobs whose results expired; returns how many.
     func deleteExpired(limit: Int) async throws -> Int
 
+    // MARK: Queues and dead letters
+
+    /// Pauses (no claims from it; running jobs finish) or resumes a queue. Persisted.
+    func setPaused(queue: String, paused: Bool) async throws
+    func pausedQueues() async throws -> Set<String>
+    /// Re-enqueues a `FAILURE` or `REVOKED` job as a new task linked to it both ways.
+    func retry(id: String) async throws -> RetryOutcome
+
     // MARK: Beat (DESIGN.md §4)
 
     /// Stores the configured schedules: new or changed ones are timed from now (and lose any
@@ -126,7 +140,15 @@ public protocol QueueStore: Sendable {
 extension QueueStore {
     /// Late ack without claiming a next job.
     public func succeed(_ lease: Lease, result: JSONValue) throws {
-        _ = try succeed(lease, result: result, thenClaim: nil, worker: "")
+        _ = try succeed(lease, result: result, thenClaim: nil, excluding: [], worker: "")
+    }
+
+    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) throws -> ClaimedJob? {
+        try succeed(lease, result: result, thenClaim: queues, excluding: [], worker: worker)
+    }
+
+    public func claim(queues: [String], worker: String) throws -> ClaimedJob? {
+        try claim(queues: queues, excluding: [], worker: worker)
     }
 
     /// Renews one lease.

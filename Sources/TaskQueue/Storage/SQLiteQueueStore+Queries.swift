@@ -45,7 +45,8 @@ extension SQLiteQueueStore {
             meta: (row["meta"] as String?).flatMap { try? JSONValue(parsing: $0) },
             result: (row["result"] as String?).flatMap { try? JSONValue(parsing: $0) },
             error: decodeError(row["error"]), revokeRequested: row["revoke_requested"],
-            expiresAt: (row["expires_at"] as Double?).map(date), attempts: attempts)
+            expiresAt: (row["expires_at"] as Double?).map(date), attempts: attempts, retryOf: row["retry_of"],
+            retriedAs: row["retried_as"])
     }
 
     static func attempts(_ db: Database, jobID: String) throws -> [Attempt] {
@@ -170,6 +171,10 @@ extension SQLiteQueueStore {
             {
                 let (queue, count): (String, Int) = (row[0], row[1])
                 update(queue) { $0.failed += count }
+            }
+            // A paused queue is listed even when empty.
+            for queue in try String.fetchAll(db, sql: "SELECT name FROM queue_pauses") {
+                update(queue) { $0.paused = true }
             }
             return stats.values.sorted { $0.name < $1.name }
         }

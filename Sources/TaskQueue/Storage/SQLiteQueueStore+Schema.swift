@@ -103,6 +103,19 @@ extension SQLiteQueueStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3: paused queues, retried dead letters") { db in
+            try db.execute(
+                sql: """
+                    -- A paused queue is not claimed from (its running jobs finish); survives restarts.
+                    CREATE TABLE queue_pauses (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        paused_at REAL NOT NULL
+                    );
+                    -- A dead letter retried by hand: the new task and the original point at each other.
+                    ALTER TABLE jobs ADD COLUMN retry_of TEXT;
+                    ALTER TABLE jobs ADD COLUMN retried_as TEXT;
+                    """)
+        }
         return migrator
     }
 }

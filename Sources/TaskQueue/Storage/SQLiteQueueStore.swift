@@ -78,13 +78,13 @@ public final class SQLiteQueueStore: QueueStore {
 
     // MARK: Claim
 
-    public func claim(queues: [String], worker: String) throws -> ClaimedJob? {
-        try writer.writeSync { db in try self.claimJob(db, queues: queues, worker: worker) }
+    public func claim(queues: [String], excluding names: [String], worker: String) throws -> ClaimedJob? {
+        try writer.writeSync { db in try self.claimJob(db, queues: queues, excluding: names, worker: worker) }
     }
 
     /// The claim inside a write transaction: reap lapsed leases (at most once a second), pick
     /// the best due job, take its lease with a fresh token, open its attempt.
-    private func claimJob(_ db: Database, queues: [String], worker: String) throws -> ClaimedJob? {
+    private func claimJob(_ db: Database, queues: [String], excluding names: [String], worker: String) throws -> ClaimedJob? {
         let now = clock.now()
         let reapDue = lastReap.withLock { last -> Bool in
             guard abs(now.timeIntervalSince(last)) >= 1 else { return false }
@@ -93,7 +93,9 @@ public final class SQLiteQueueStore: QueueStore {
         }
         if reapDue { try Self.reapLapsedLeases(db, now: now, policy: policy) }
         let hot = try writer.hotStatements(db)
-        guard let id = try hot.bestDueJob(queues: queues, now: now.timeIntervalSince1970) else { return nil }
+        let paused = try Self.paused(db, among: queues)
+        let open = paused.isEmpty ? queues : queues.filter { !paused.contains($0) }
+        guard let id = try hot.bestDueJob(queues: open, excluding: names, now: now.timeIntervalSince1970) else { return nil }
         return try hot.claim(
             id: id, worker: worker, now: now.timeIntervalSince1970,
             leaseUntil: now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970)
@@ -181,8 +183,9 @@ public final class SQLiteQueueStore: QueueStore {
         try writer.writeSync(update)
     }
 
-    public func succeed(_ lease: Lease, result: JSONValue, thenClaim queues: [String]?, worker: String) throws
-        -> ClaimedJob?
+    public func succeed(
+        _ lease: Lease, result: JSONValue, thenClaim queues: [String]?, excluding names: [String], worker: String
+    ) throws -> ClaimedJob?
     {
         let now = clock.now()
         let expires = now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970
@@ -193,7 +196,7 @@ public final class SQLiteQueueStore: QueueStore {
                 throw QueueError.staleLease(lease.jobID)
             }
             guard let queues else { return nil }
-            return try self.claimJob(db, queues: queues, worker: worker)
+            return try self.claimJob(db, queues: queues, excluding: names, worker: worker)
         }
     }
 

@@ -65,17 +65,20 @@ public struct TaskDefinition: Sendable {
     public var softTimeLimit: TimeInterval?
     /// Seconds before the job fails with `TimeLimitExceeded` and the body is abandoned; nil: the worker's default.
     public var timeLimit: TimeInterval?
+    /// At most this many starts per second/minute/hour in a process (`rate_limits` wins).
+    public var rateLimit: RateLimit?
     public let body: TaskBody
 
     public init(
         name: String, queue: String = "default", retry: RetryOptions? = nil, softTimeLimit: TimeInterval? = nil,
-        timeLimit: TimeInterval? = nil, body: @escaping TaskBody
+        timeLimit: TimeInterval? = nil, rateLimit: RateLimit? = nil, body: @escaping TaskBody
     ) {
         self.name = name
         self.queue = queue
         self.retry = retry
         self.softTimeLimit = softTimeLimit
         self.timeLimit = timeLimit
+        self.rateLimit = rateLimit
         self.body = body
     }
 }

@@ -40,11 +40,20 @@ public final class Worker: Service, Sendable {
     /// How often the supervisor looks at running jobs: time limits fire within this.
     static let tick: TimeInterval = 0.05
 
+    /// Rate limits of this process's slots.
+    let rateLimiter: RateLimiter
+
     public init(configuration: WorkerConfiguration, client: QueueClient, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
         self.startedAt = client.clock.now()
+        var limits: [String: RateLimit] = [:]
+        for name in client.registry.names {
+            if let limit = client.registry.task(named: name)?.rateLimit { limits[name] = limit }
+        }
+        limits.merge(configuration.rateLimits) { _, configured in configured }
+        self.rateLimiter = RateLimiter(limits: limits)
     }
 
     var isStopping: Bool { state.withLock { $0.stopping } }

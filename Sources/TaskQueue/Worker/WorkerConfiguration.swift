@@ -22,6 +22,8 @@ public struct WorkerConfiguration: Sendable {
     public var maxRunawayTasks = 4
     /// Seconds between checks of the running jobs' revoke flags (a revoke is seen within this).
     public var revokePollInterval: TimeInterval = 0.25
+    /// `rate_limits`: per task name, over the limits tasks set at registration.
+    public var rateLimits: [String: RateLimit] = [:]
 
     public init(name: String = WorkerConfiguration.defaultName(), pools: [WorkerInfo.Pool] = WorkerConfiguration.defaultPools) {
         self.name = name

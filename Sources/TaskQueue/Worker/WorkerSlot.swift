@@ -101,7 +101,8 @@ final class WorkerSlot: Sendable {
                 next = nil
             } else {
                 do {
-                    job = try store.claim(queues: queues, worker: worker.configuration.name)
+                    let excluded = worker.rateLimiter.exhausted(at: worker.client.clock.now())
+                    job = try store.claim(queues: queues, excluding: excluded, worker: worker.configuration.name)
                 } catch {
                     worker.logger.error("claim_failed", metadata: ["slot": "\(label)", "error": "\(error)"])
                     Thread.sleep(forTimeInterval: worker.configuration.pollInterval)
@@ -109,7 +110,12 @@ final class WorkerSlot: Sendable {
                 }
             }
             guard let job else {
-                doorbell.wait(after: generation, timeout: worker.configuration.pollInterval)
+                doorbell.wait(after: generation, timeout: idleWait())
+                continue
+            }
+            if !worker.rateLimiter.take(job.name, at: worker.client.clock.now()) {
+                // Another slot took the name's token meanwhile: the job waits in the queue.
+                try? store.release(job.lease)
                 continue
             }
             if worker.isStopping {
@@ -119,6 +125,19 @@ final class WorkerSlot: Sendable {
             guard let followUp = execute(job) else { return }  // abandoned: this thread is no longer the slot's
             next = followUp.next
         }
+    }
+
+    /// How long an idle slot sleeps (a doorbell ring wakes it sooner): until the next delayed
+    /// job of its queues is due or a rate-limited name gets its token, at most `poll_interval`
+    /// (for jobs enqueued by other processes).
+    private func idleWait() -> TimeInterval {
+        let now = worker.client.clock.now()
+        var wait = worker.configuration.pollInterval
+        if let token = worker.rateLimiter.nextTokenTime(after: now) { wait = min(wait, token.timeIntervalSince(now)) }
+        if let due = try? worker.client.store.nextDelayedRun(queues: queues, after: now) {
+            wait = min(wait, due.timeIntervalSince(now))
+        }
+        return max(0.001, wait)
     }
 
     private struct FollowUp {
@@ -173,7 +192,7 @@ final class WorkerSlot: Sendable {
             case (.success(let value), _):
                 let next = try store.succeed(
                     job.lease, result: value, thenClaim: worker.isStopping ? nil : queues,
-                    worker: worker.configuration.name)
+                    excluding: worker.rateLimiter.exhausted(at: worker.client.clock.now()), worker: worker.configuration.name)
                 worker.record(job.name, failed: false)
                 return next
             case (.failure(let error), _):
