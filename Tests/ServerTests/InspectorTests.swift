@@ -41,6 +41,14 @@ import Testing
         #expect(stats["total"] == ["x": 3])
         #expect(stats["pools"] == [["queues": ["default"], "concurrency": 2]])
         #expect(stats["broker"] == ["transport": "sqlite", "path": "/d/queue.sqlite"])
+        // The queues the worker serves: counts, paused, oldest waiting age.
+        try await store.setPaused(queue: "default", paused: true)
+        let queues = try #require(try await inspector.view(.stats)["importer@a:1"]?["queues"]?["default"])
+        #expect(queues["running"] == 1)
+        #expect(queues["delayed"] == 1)
+        #expect(queues["waiting"] == 0)
+        #expect(queues["paused"] == true)
+        #expect(queues["oldest_waiting_age"] == .null)
         #expect(try await inspector.view(.ping)["importer@a:1"]?["ok"] == "pong")
     }
 

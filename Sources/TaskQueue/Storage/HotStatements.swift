@@ -13,6 +13,7 @@ final class HotStatements: @unchecked Sendable {
     /// The same, skipping task names (rate-limited ones) given as a JSON array.
     let bestDueExcluding: RawStatement
     let claim: RawStatement
+    let pausedQueues: RawStatement
     let openAttempt: RawStatement
     let succeed: RawStatement
     let closeAttempt: RawStatement
@@ -36,6 +37,7 @@ final class HotStatements: @unchecked Sendable {
                 AND name NOT IN (SELECT value FROM json_each(?))
             ORDER BY priority DESC, run_at, id LIMIT 1
             """)
+        pausedQueues = try prepare("SELECT name FROM queue_pauses")
         claim = try prepare(
             """
             UPDATE jobs SET state = 'STARTED', token = token + 1, deliveries = deliveries + 1,
@@ -89,6 +91,14 @@ final class HotStatements: @unchecked Sendable {
             best = candidate
         }
         return best?.id
+    }
+
+    /// The paused queues (usually none: one probe of an empty table).
+    func paused() throws -> Set<String> {
+        defer { pausedQueues.reset() }
+        var names: Set<String> = []
+        while try pausedQueues.step() { names.insert(pausedQueues.text(0)) }
+        return names
     }
 
     /// Takes the lease of job `id` and opens its attempt.

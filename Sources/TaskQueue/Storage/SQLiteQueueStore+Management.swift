@@ -19,12 +19,6 @@ extension SQLiteQueueStore {
         try await pool.read { db in Set(try String.fetchAll(db, sql: "SELECT name FROM queue_pauses")) }
     }
 
-    /// The queues of `queues` that are paused, read inside the claim's transaction.
-    static func paused(_ db: Database, among queues: [String]) throws -> Set<String> {
-        let paused = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM queue_pauses"))
-        return paused.isEmpty ? [] : Set(paused).intersection(queues)
-    }
-
     public func retry(id: String) async throws -> RetryOutcome {
         let now = clockNow()
         return try await writer.write { db -> RetryOutcome in
@@ -43,18 +37,21 @@ extension SQLiteQueueStore {
     }
 
     public func nextDelayedRun(queues: [String], after now: Date) throws -> Date? {
-        try pool.read { db in
-            var earliest: Double?
-            for queue in queues {
-                let due = try Double.fetchOne(
+        let known = noDelayedJobs.withLock { $0 }
+        let unknown = queues.filter { !known.contains($0) }
+        guard !unknown.isEmpty else { return nil }
+        let dues = try pool.read { db in
+            try unknown.map { queue in
+                try Double.fetchOne(
                     db.cachedStatement(
                         sql: """
                             SELECT MIN(run_at) FROM jobs INDEXED BY jobs_ready
                             WHERE state IN ('PENDING','RETRY') AND queue = ? AND run_at > ?
                             """), arguments: [queue, now.timeIntervalSince1970])
-                if let due { earliest = min(earliest ?? due, due) }
             }
-            return earliest.map(Date.init(timeIntervalSince1970:))
         }
+        let empty = zip(unknown, dues).filter { $0.1 == nil }.map(\.0)
+        if !empty.isEmpty { noDelayedJobs.withLock { $0.formUnion(empty) } }
+        return dues.compactMap { $0 }.min().map(Date.init(timeIntervalSince1970:))
     }
 }

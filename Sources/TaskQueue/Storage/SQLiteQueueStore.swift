@@ -13,6 +13,10 @@ public final class SQLiteQueueStore: QueueStore {
     private let clock: any WallClock
     /// When lapsed leases were last given back by this process.
     private let lastReap = Mutex(Date.distantPast)
+    /// Queues where a look found no delayed job, forgotten when this process delays a job.
+    /// Idle slots skip the look for these (a delayed job enqueued by another process is then
+    /// found by the `poll_interval` claim).
+    let noDelayedJobs = Mutex<Set<String>>([])
 
     /// Opens (creating and migrating if needed) the queue database at `path`.
     public init(
@@ -39,6 +43,7 @@ public final class SQLiteQueueStore: QueueStore {
     public func enqueue(_ job: NewJob) async throws -> EnqueueResult {
         try job.validate(maxPayloadBytes: policy.maxPayloadBytes)
         let now = clock.now()
+        if let runAt = job.runAt, runAt > now { noDelayedJobs.withLock { $0.removeAll() } }
         let policy = self.policy
         let args = JSONValue.array(job.args).jsonText
         let kwargs = JSONValue.object(job.kwargs).jsonText
@@ -93,7 +98,7 @@ public final class SQLiteQueueStore: QueueStore {
         }
         if reapDue { try Self.reapLapsedLeases(db, now: now, policy: policy) }
         let hot = try writer.hotStatements(db)
-        let paused = try Self.paused(db, among: queues)
+        let paused = try hot.paused()
         let open = paused.isEmpty ? queues : queues.filter { !paused.contains($0) }
         guard let id = try hot.bestDueJob(queues: open, excluding: names, now: now.timeIntervalSince1970) else { return nil }
         return try hot.claim(
@@ -221,6 +226,7 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) throws {
+        noDelayedJobs.withLock { $0.removeAll() }
         try writer.writeSync(
             holderUpdate(
                 lease, event: .retry,
