@@ -3,7 +3,8 @@
 # concurrency 2 (prefork, acks_late, prefetch 1, JSON), 500 sequential round trips, and the CSV
 # import as a typical Celery task (csv module + sqlite3 batches). Creates a virtual environment,
 # installs Celery with Redis support, starts Debian's redis-server on 127.0.0.1 (stopped by its
-# pid), prints Celery's figures as JSON on the last line. Bounded: 30 minutes at most.
+# pid), then runs ours on the same workload and prints both side by side with the ratio, and
+# Celery's figures as JSON on the last line. Bounded: 30 minutes at most.
 # Usage: bench/celery/run.sh [ROWS]   (ROWS of the reference CSV, default 500000; 0 skips the import)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,8 +14,13 @@ port=6390
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    sleep 0.5
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for _ in $(seq 30); do
+        alive=0
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ $alive = 0 ] && break
+        sleep 0.1
+    done
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,5 +53,51 @@ for _ in $(seq 100); do
     sleep 0.2
 done
 echo "celery $celery_version, redis $redis_version" >&2
-timeout 1800 "$venv/bin/python" driver.py "$worker_pid" "$redis_pid" "$csv" "$work/celery.sqlite" |
-    python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['celery']='$celery_version'; d['redis']='$redis_version'; print(json.dumps(d))"
+celery_json=$(timeout 1800 "$venv/bin/python" driver.py "$worker_pid" "$redis_pid" "$csv" "$work/celery.sqlite" |
+    python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['celery']='$celery_version'; d['redis']='$redis_version'; print(json.dumps(d))")
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+sleep 1
+
+# Ours on the same workload: the queue benchmark (10,000 no-op jobs, 2 slots) and the import.
+cd ../..
+swift build -c release >/dev/null 2>&1
+bin=.build/release/importer
+line=$(timeout 600 "$bin" bench queue --synchronous normal --jobs 10000 2>/dev/null | grep '^| normal')
+IFS='|' read -r _ _ drain _ _ enqueue latency _ memory _ <<<"$line"
+drain=$(echo "$drain" | xargs); enqueue=$(echo "$enqueue" | xargs)
+p50=$(echo "$latency" | awk -F/ '{print $1}' | xargs); p99=$(echo "$latency" | awk -F/ '{print $2}' | xargs)
+idle=$(echo "$memory" | awk -F/ '{print $1}' | xargs)
+import_s="–" peak="–"
+if [ "$csv" != "-" ]; then
+    "$bin" worker --data-dir "$work/ours" --log-level warning >/dev/null 2>&1 &
+    pids+=($!)
+    worker=$!
+    sleep 2
+    start=$(date +%s.%N)
+    timeout 900 "$bin" import "$csv" --wait --data-dir "$work/ours" >/dev/null 2>&1
+    import_s=$(printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)")
+    peak=$(awk '/VmHWM/ {printf "%.1f", $2/1000}' "/proc/$worker/status")
+fi
+python3 - "$celery_json" "$drain" "$enqueue" "$p50" "$p99" "$idle" "$import_s" "$peak" <<'PY'
+import json, sys
+c = json.loads(sys.argv[1])
+drain, enqueue, p50, p99, idle, import_s, peak = sys.argv[2:]
+def row(label, ours, theirs):
+    try:
+        ratio = f"{float(ours) / float(theirs):.2f}"
+    except ValueError:
+        ratio = "–"
+    print(f"| {label} | {ours} | {theirs} | {ratio} |")
+print(f"| measure | importer | Celery {c['celery']} + Redis {c['redis']} | ratio |")
+print("| --- | ---: | ---: | ---: |")
+row("10,000 no-op jobs drained, concurrency 2 (jobs/s)", drain, c["drain_per_s"])
+row("enqueue (jobs/s)", enqueue, c["enqueue_per_s"])
+row("enqueue→start p50 (ms)", p50, c["enqueue_to_start_p50_ms"])
+row("enqueue→start p99 (ms)", p99, c["enqueue_to_start_p99_ms"])
+row("memory: worker idle (ours) / worker + Redis (MB)", idle, round(c["worker_rss_mb"] + c["redis_rss_mb"], 1))
+if "import_s" in c:
+    row("import of the reference CSV (s)", import_s, c["import_s"])
+    row("memory during the import (MB): worker peak / Celery worker + Redis", peak, round(c["worker_rss_after_import_mb"] + c["redis_rss_mb"], 1))
+print(f"Celery round trip (submit → result) p50 {c['round_trip_p50_ms']} ms, p99 {c['round_trip_p99_ms']} ms; {c['worker_processes']} worker processes.")
+PY
+echo "$celery_json"

@@ -1,10 +1,12 @@
 """The Celery side of the comparison (issue 9): the same no-op task and the CSV import a
 typical Celery solution of this assignment writes (csv module + sqlite3 executemany upserts
-in 5,000-row batches)."""
+in 5,000-row batches, into a products table like the seed's: UUID primary key, unique
+case-insensitive SKU, name, description, active, timestamps)."""
 import csv
 import os
 import sqlite3
 import time
+import uuid
 
 import redis
 from celery import Celery
@@ -38,10 +40,10 @@ def import_csv(path, db_path):
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute(
-        """CREATE TABLE IF NOT EXISTS products (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, sku_key TEXT NOT NULL UNIQUE,
+        """CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, sku TEXT NOT NULL, sku_key TEXT NOT NULL UNIQUE,
            name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1,
            created_at REAL, updated_at REAL)""")
-    sql = """INSERT INTO products (sku, sku_key, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    sql = """INSERT INTO products (id, sku, sku_key, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(sku_key) DO UPDATE SET sku = excluded.sku, name = excluded.name,
              description = excluded.description, updated_at = excluded.updated_at"""
     rows = 0
@@ -54,7 +56,7 @@ def import_csv(path, db_path):
             if not sku or not name:
                 continue
             now = time.time()
-            batch.append((sku, sku.lower(), name, record.get("description") or "", now, now))
+            batch.append((str(uuid.uuid4()), sku, sku.lower(), name, record.get("description") or "", now, now))
             rows += 1
             if len(batch) >= 5000:
                 db.executemany(sql, batch)
