@@ -3,7 +3,8 @@
 # doing `.import` into a TEMP staging table plus one INSERT … SELECT … ON CONFLICT DO UPDATE, into
 # (a) a table with an INTEGER rowid key and (b) a table shaped like ours (TEXT id primary key,
 # WITHOUT ROWID; the CLI cannot make UUIDv7, so its ids are random hex).
-# Usage: bench/import.sh [ROWS]   (default 500000; needs sqlite3 and python3)
+# Usage: bench/import.sh [ROWS]   (default 500000; needs sqlite3 and python3). Every step is
+# bounded by `timeout`; the worker is stopped by its pid, the work directory removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-500000}
@@ -23,11 +24,11 @@ worker=$!
 for _ in $(seq 50); do [ -f "$work/data/queue.sqlite" ] && break; sleep 0.1; done
 sleep 1
 start=$(date +%s.%N)
-"$bin" import "$csv" --wait --data-dir "$work/data" >"$work/result.json" 2>/dev/null
+timeout 900 "$bin" import "$csv" --wait --data-dir "$work/data" >"$work/result.json" 2>/dev/null
 ours=$(echo "$(date +%s.%N) - $start" | bc)
 # The same file again: every row now updates an existing product.
 start=$(date +%s.%N)
-"$bin" import "$csv" --wait --data-dir "$work/data" >/dev/null 2>&1
+timeout 900 "$bin" import "$csv" --wait --data-dir "$work/data" >/dev/null 2>&1
 again=$(echo "$(date +%s.%N) - $start" | bc)
 peak=$(awk '/VmHWM/ {print $2}' /proc/$worker/status)
 kill -TERM $worker; wait $worker 2>/dev/null || true
@@ -54,7 +55,7 @@ SELECT count(*) FROM products;
 SQL
     local start
     start=$(date +%s.%N)
-    reference_count=$(sqlite3 "$db" <"$work/ref.sql" | tail -1)
+    reference_count=$(timeout 1800 sqlite3 "$db" <"$work/ref.sql" | tail -1)
     elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 }
 reference "CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, sku_key TEXT NOT NULL, name TEXT NOT NULL,
