@@ -10,6 +10,7 @@ struct Importer: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, APICommand.self, WorkerCommand.self, CallCommand.self, RevokeCommand.self, PurgeCommand.self,
             QueueCommand.self, RetryCommand.self, ImportCommand.self, InspectCommand.self, SchedulesCommand.self,
+            BackupCommand.self, RestoreCommand.self,
             MigrateCommand.self, BenchCommand.self,
         ])
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// `GroupCommitWriter` per process; reads use the WAL reader pool and never wait for writes.
 public final class SQLiteQueueStore: QueueStore {
     public let policy: StorePolicy
-    let pool: DatabasePool
+    public let pool: DatabasePool
     let writer: GroupCommitWriter
     /// Checkpoints the WAL outside the writer's transactions.
     private let checkpointer: WALCheckpointer?
