@@ -42,6 +42,8 @@ public final class Beat: Service, Sendable {
                     let next = try await self.store.nextScheduleDue()
                     let wait = min(self.maxSleep, max(0, (next ?? .distantFuture).timeIntervalSince(self.clock.now())))
                     await self.sleeper.sleep(for: max(wait, 0.001))
+                } catch is CancellationError {
+                    break
                 } catch {
                     // A busy or failing database: try again shortly, never stop the process.
                     self.logger.warning("beat_error", metadata: ["error": "\(error)"])
