@@ -23,7 +23,7 @@ schemas={
  "Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"}}}}},
  "TaskError":{"type":["object","null"],"properties":{"type":{"type":"string"},"message":{"type":"string"},"context":{}}},
  "TaskSubmission":{"type":"object","required":["name"],"additionalProperties":False,"properties":{
-   "name":{"type":"string","description":"registered task name"},"args":{"type":"array"},"kwargs":{"type":"object"},
+   "name":{"type":"string","minLength":1,"description":"registered task name"},"args":{"type":"array"},"kwargs":{"type":"object"},
    "queue":{"type":"string"},"priority":{"type":"integer","minimum":0,"maximum":9,"default":5},
    "countdown":{"type":"number","minimum":0},"eta":{"type":"string","format":"date-time"}}},
  "Submitted":{"type":"object","required":["task_id","status"],"properties":{"task_id":{"type":"string"},"status":{"const":"submitted"}}},
@@ -96,7 +96,11 @@ def op(summary, responses, params=None, body=None, mutating=False, tag="tasks", 
     o={"summary":summary,"tags":[tag],"responses":dict(responses)}
     o["responses"].update({k:v for k,v in common.items() if k not in o["responses"]})
     if not public: o["responses"]["401"]=auth_err["401"]
-    if params: o["parameters"]=params
+    if params:
+        o["parameters"]=params
+        # A query value out of its range or set is refused with 422 and says why.
+        if any(p["in"]=="query" for p in params) and "422" not in o["responses"]:
+            o["responses"]["422"]=err("A query value out of range")
     if body: o["requestBody"]={"required":True,"content":{"application/json":{"schema":body}}}
     if mutating: o["security"]=[{"bearer":[]}]
     return o
@@ -115,20 +119,20 @@ paths={
       [param("Idempotency-Key","header",desc="the same key within 24 h returns the same task id")],ref("TaskSubmission"),mutating=True),
    "get":op("List tasks, newest first",{"200":resp("Tasks",ref("TaskList")),"422":err("Invalid filter")},
       [param("state","query",{"type":"string","enum":["PENDING","STARTED","PROGRESS","RETRY","SUCCESS","FAILURE","REVOKED"]}),param("name","query"),param("queue","query"),
-       param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"default":0})])},
+       param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})])},
  "/api/v1/tasks/{task_id}":{"get":op("One task: message, attempts with errors, timings, progress",{"200":resp("Task",ref("TaskDetail")),"404":err("Unknown or expired task")},[task_id])},
  "/api/v1/tasks/{task_id}/revoke":{"post":op("Revoke a task",{"200":resp("Revoked, revoke requested (running), or noop (finished)",ref("RevokeResult")),"404":err("Unknown or expired task")},[task_id],mutating=True)},
  "/api/v1/queues":{"get":op("Counts per queue",{"200":resp("Queues",ref("QueueList"))},tag="queues")},
  "/api/v1/products/upload":{"post":dict(op("Upload a CSV (multipart field file, or a text/csv body; streamed to disk) and start its import",
    {"202":resp("Stored and enqueued",ref("Uploaded")),"400":err("Empty upload"),"413":err("Over max_upload_bytes"),"415":err("Neither multipart/form-data nor text/csv")},
    [param("filename","query",desc="the name to record (default upload.csv)"),param("Idempotency-Key","header",desc="the same key within 24 h returns the same import")],
-   mutating=True,tag="imports"),requestBody={"required":True,"content":{"text/csv":{"schema":{"type":"string"}},
-   "multipart/form-data":{"schema":{"type":"object","required":["file"],"properties":{"file":{"type":"string","contentMediaType":"text/csv"}}}}}})},
+   mutating=True,tag="imports"),requestBody={"required":True,"content":{"text/csv":{"schema":{"type":"string","minLength":1}},
+   "multipart/form-data":{"schema":{"type":"object","required":["file"],"properties":{"file":{"type":"string","minLength":1,"contentMediaType":"text/csv"}}}}}})},
  "/api/v1/imports/{import_id}/events":{"get":op("Server-Sent Events of an import: progress at least once a second, then complete or failed",
-   {"200":resp("event: progress|complete|failed, data: the import as JSON",{"type":"string"},"text/event-stream"),"404":err("Unknown import")},[param("import_id")],tag="imports")},
+   {"200":resp("event: progress|complete|failed, data: the import as JSON",{"type":"object","required":["event","data"],"properties":{"event":{"enum":["progress","complete","failed"]},"data":{"type":"string","contentMediaType":"application/json"}}},"text/event-stream"),"404":err("Unknown import")},[param("import_id")],tag="imports")},
  "/api/v1/products/upload/{task_id}/status":{"get":op("Import status by task id (the seed's shape)",{"200":resp("Status",ref("UploadStatus")),"404":err("No import for this task")},[task_id],tag="imports")},
  "/api/v1/imports":{"get":op("Import history, newest first",{"200":resp("Imports",ref("ImportList")),"422":err("Invalid paging")},
-   [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"default":0})],tag="imports")},
+   [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="imports")},
  "/api/v1/imports/{import_id}":{"get":op("One import: state, counts, percent, stage, message, timings, error",{"200":resp("Import",ref("Import")),"404":err("Unknown import")},[param("import_id")],tag="imports")},
  "/api/v1/imports/{import_id}/errors":{"get":op("Row errors of an import (the first 1,000): JSON, or a CSV download",
    {"200":{"description":"Errors","content":{"application/json":{"schema":ref("ImportErrorList")},"text/csv":{"schema":{"type":"string"}}}},"404":err("Unknown import"),"422":err("Invalid format or paging")},
@@ -136,11 +140,11 @@ paths={
     param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":100}),param("offset","query",{"type":"integer","minimum":0,"maximum":1000,"default":0})],tag="imports")},
  "/api/v1/products":{"get":op("Products, newest first",{"200":resp("Products",ref("ProductList")),"422":err("Invalid filter")},
    [param("sku","query",desc="case-insensitive SKU prefix"),param("name","query",desc="case-insensitive substring"),param("description","query",desc="case-insensitive substring"),
-    param("active","query",{"type":"string","enum":["true","false"]}),param("cursor","query",desc="the next_cursor of the previous page"),
-    param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"default":0})],tag="products")},
+    param("active","query",{"type":"string","enum":["true","false"]}),param("cursor","query",{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},desc="the next_cursor of the previous page"),
+    param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="products")},
  "/api/v1/products/{product_id}":{"get":op("One product",{"200":resp("Product",ref("Product")),"404":err("Unknown product")},[param("product_id")],tag="products")},
  "/api/v1/schedules":{"get":op("Beat's schedules",{"200":resp("Schedules",ref("ScheduleList"))},
-    [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":100}),param("offset","query",{"type":"integer","minimum":0,"default":0})],tag="schedules")},
+    [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":100}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="schedules")},
  "/api/v1/schedules/{name}/run":{"post":op("Enqueue the schedule's task now (its timing unchanged)",{"202":resp("Submitted",ref("ScheduleRun")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},
  "/api/v1/schedules/{name}/enable":{"post":op("Enable a schedule (until the configuration changes it)",{"200":resp("The schedule",ref("Schedule")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},
  "/api/v1/schedules/{name}/disable":{"post":op("Disable a schedule (until the configuration changes it)",{"200":resp("The schedule",ref("Schedule")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},

@@ -78,7 +78,8 @@ public enum ProductTasks {
                     """,
                 arguments: [
                     id, context.id, filePath, (filePath as NSString).lastPathComponent, userID,
-                    (options ?? [:]).jsonText, Date().timeIntervalSince1970,
+                    // Only an object is kept (anything else fails the import with its own message).
+                    JSONValue.object(options?.objectValue ?? [:]).jsonText, Date().timeIntervalSince1970,
                 ])
             return id
         }

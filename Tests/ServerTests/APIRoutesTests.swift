@@ -211,6 +211,17 @@ import Testing
         #expect(wrong.headers[.allow] == "POST, GET")
         #expect(try await api.send(.post, "/healthz").headers[.allow] == "GET")
         #expect(try await api.send(.get, "/api/v1/celery/test").status == .methodNotAllowed)
+        // The most specific pattern wins (found by schemathesis): `upload` is not a product id.
+        let upload = try await api.send(.options, "/api/v1/products/upload")
+        #expect(upload.status == .methodNotAllowed)
+        #expect(upload.headers[.allow] == "POST")
+        #expect(try await api.send(.get, "/api/v1/products/\(JobID.make())").status == .notFound)
+        // A multipart `file` field with no bytes is an empty upload, not a missing field.
+        let empty = try await api.send(
+            .post, "/api/v1/products/upload", headers: [.contentType: "multipart/form-data; boundary=B0"],
+            body: "--B0\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n\r\n--B0--\r\n")
+        #expect(empty.status == .badRequest)
+        #expect(empty.json["error"]?["message"] == "the upload is empty")
     }
 
     @Test func requestsAreLoggedWithoutTheAuthorizationHeader() async throws {

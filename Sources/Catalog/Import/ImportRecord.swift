@@ -57,7 +57,7 @@ public struct ImportRecord: Sendable, Equatable {
         filePath = row["file_path"]
         filename = row["filename"]
         userID = row["user_id"]
-        options = (try? JSONValue(parsing: row["options"] as String)) ?? [:]
+        options = .object((try? JSONValue(parsing: row["options"] as String))?.objectValue ?? [:])
         state = State(rawValue: row["state"]) ?? .pending
         stage = row["stage"]
         message = row["message"]

@@ -43,9 +43,11 @@ public struct APIResponder: HTTPResponder {
 
     private func resolve(_ request: Request) throws -> (Route, [String: String]) {
         let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: true)
+        // The most specific patterns win: `/products/upload` is not `/products/{product_id}`.
+        let matches = routes.compactMap { route in route.match(segments).map { (route, $0) } }
+        let fewest = matches.map(\.1.count).min() ?? 0
         var allowed: [HTTPRequest.Method] = []
-        for route in routes {
-            guard let parameters = route.match(segments) else { continue }
+        for (route, parameters) in matches where parameters.count == fewest {
             if route.method == request.method || (request.method == .head && route.method == .get) {
                 return (route, parameters)
             }

@@ -8,7 +8,7 @@ extension APIService {
         [
             Route(.get, "/api/v1/schedules") { request in
                 let limit = try request.intQuery("limit", default: 100, in: 1...1000)
-                let offset = try request.intQuery("offset", default: 0, in: 0...Int.max)
+                let offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
                 let all = try await store.schedules()
                 let page = all.dropFirst(offset).prefix(limit).map(Self.json)
                 return JSONResponse.make(.ok, body: TaskJSON.list(Array(page), total: all.count, limit: limit, offset: offset))

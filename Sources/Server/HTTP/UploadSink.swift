@@ -47,7 +47,14 @@ final class UploadSink {
             }
             do { try append(buffer) } catch { failure = error }
         }
-        parser.onPartComplete = { headers = [:] }
+        parser.onPartComplete = { [self] in
+            // A `file` field with no bytes at all is still the file (an empty upload).
+            if !sawFile, let disposition = headers["content-disposition"], Self.parameter("name", in: disposition) == "file" {
+                sawFile = true
+                filename = Self.parameter("filename", in: disposition)
+            }
+            headers = [:]
+        }
         try await guarded {
             for try await buffer in body {
                 do {
