@@ -45,6 +45,7 @@ let package = Package(
             dependencies: [
                 "TaskQueue",
                 "Catalog",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -65,12 +66,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Fuzzing (issue 10): the properties in FuzzTargets, driven by libFuzzer (scripts/fuzz.sh)
+        // or replaying a corpus.
+        .target(name: "FuzzTargets", dependencies: ["Catalog", "TaskQueue"]),
+        .executableTarget(name: "fuzz-csv", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "fuzz-json", dependencies: ["FuzzTargets"]),
         // Helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "TaskQueueTests",
             dependencies: ["TaskQueue", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue", "TestSupport"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue", "TestSupport", "FuzzTargets"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

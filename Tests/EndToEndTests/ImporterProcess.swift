@@ -88,12 +88,27 @@ final class Sandbox {
     let root: String
     var dataDir: String { root + "/data" }
 
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
+    init(root: String = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path) throws {
+        self.root = root
         try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+/// Runs a shell command to completion; returns its exit status (its output is discarded).
+enum Shell {
+    @discardableResult
+    static func run(_ command: String) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -56,6 +57,29 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     static func invalid(_ message: String) -> APIError { APIError(.unprocessableContent, code: "invalid_value", message: message) }
     static func unavailable(_ message: String) -> APIError {
         APIError(.serviceUnavailable, code: "unavailable", message: message)
+    }
+
+    /// A storage failure the client can understand and retry: the disk is full (507), the
+    /// database is read-only, busy or failing (503). Nothing was changed: the transaction
+    /// rolled back. nil for other database errors.
+    static func from(_ error: DatabaseError) -> APIError? {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return APIError(
+                HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full",
+                message: "the data directory's disk is full: nothing was changed; free some space and retry")
+        case .SQLITE_READONLY:
+            return APIError(
+                .serviceUnavailable, code: "storage_read_only",
+                message: "the database is read-only (file permissions or a read-only disk): nothing was changed")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return APIError(.serviceUnavailable, code: "storage_busy", message: "the database is busy: retry shortly")
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN:
+            return APIError(
+                .serviceUnavailable, code: "storage_unavailable", message: "the database cannot be written (I/O error): nothing was changed")
+        default:
+            return nil
+        }
     }
 
     /// How a queue error reaches a client: its mistakes are 4xx, never 5xx.

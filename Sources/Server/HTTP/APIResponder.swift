@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -74,6 +75,7 @@ public struct APIResponder: HTTPResponder {
         switch error {
         case let error as APIError: apiError = error
         case let error as QueueError: apiError = APIError.from(error)
+        case let error as DatabaseError where APIError.from(error) != nil: apiError = APIError.from(error)!
         case let error as HTTPError:
             apiError = APIError(error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
         default:
