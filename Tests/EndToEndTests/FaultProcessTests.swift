@@ -24,7 +24,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: mountPoint)
         }
         let filler = mountPoint + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: Data(count: 1 << 20))
+        _ = FileManager.default.createFile(atPath: filler, contents: Data(count: 1 << 20))
         let sandbox = try Sandbox(root: mountPoint)
         let (server, client) = try await ServeTests().serve(sandbox, environment: ["IMPORTER_VISIBILITY_TIMEOUT": "30"])
         defer { server.signal(SIGKILL) }

@@ -311,26 +311,27 @@ public final class CSVImporter {
         let insert = statements.insert
         insert.reset()
         insert.bindText(1, JobID.make())
-        insert.bindText(2, record.sku)
-        insert.bindText(3, record.key)
-        insert.bindText(4, record.name)
-        if let description = record.description { insert.bindText(5, description) } else { insert.bindNull(5) }
-        if let active = record.active { insert.bindInt(6, active ? 1 : 0) } else { insert.bindNull(6) }
-        insert.bindDouble(7, time)
+        Self.bindRow(insert, record, at: time)
         defer { insert.reset() }
         if try insert.execute() == 1 { return true }
         // The key exists: the latest row's SKU casing, name, and the columns the file has.
         let update = statements.update
         update.reset()
-        update.bindText(1, record.key)
-        update.bindText(2, record.sku)
-        update.bindText(3, record.name)
-        if let description = record.description { update.bindText(4, description) } else { update.bindNull(4) }
-        if let active = record.active { update.bindInt(5, active ? 1 : 0) } else { update.bindNull(5) }
-        update.bindDouble(6, time)
+        Self.bindRow(update, record, at: time)
         defer { update.reset() }
         try update.execute()
         return false
+    }
+
+    /// Both statements number their parameters alike: ?2 SKU, ?3 key, ?4 name, ?5 description
+    /// (NULL: keep), ?6 active (NULL: keep), ?7 time.
+    private static func bindRow(_ statement: RawStatement, _ record: RunRecord, at time: Double) {
+        statement.bindText(2, record.sku)
+        statement.bindText(3, record.key)
+        statement.bindText(4, record.name)
+        if let description = record.description { statement.bindText(5, description) } else { statement.bindNull(5) }
+        if let active = record.active { statement.bindInt(6, active ? 1 : 0) } else { statement.bindNull(6) }
+        statement.bindDouble(7, time)
     }
 
     private func prepareUpsert(_ db: Database) throws -> (insert: RawStatement, update: RawStatement) {
@@ -345,9 +346,9 @@ public final class CSVImporter {
         let update = try prepare(
             db,
             """
-            UPDATE products SET sku = ?2, name = ?3, description = COALESCE(?4, description),
-                active = COALESCE(?5, active), updated_at = ?6
-            WHERE sku_key = ?1
+            UPDATE products SET sku = ?2, name = ?4, description = COALESCE(?5, description),
+                active = COALESCE(?6, active), updated_at = ?7
+            WHERE sku_key = ?3
             """)
         upsertStatements = (insert, update)
         return (insert, update)
