@@ -244,6 +244,8 @@ public final class CSVImporter {
     /// Writes the merged stream in batches of `batchRows` keys, each committed with its
     /// checkpoint; an atomic import is one transaction.
     private func merge(_ merger: RunMerger, after resumeKey: [UInt8]?) throws {
+        // A larger page cache while the import writes (given back by `releaseCache`).
+        try database.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)") }
         var skipping = resumeKey != nil
         func batch(_ db: Database) throws -> Bool {
             try lock.fence(db)
@@ -367,7 +369,6 @@ public final class CSVImporter {
 
     private func prepare(_ db: Database, _ sql: String) throws -> RawStatement {
         guard let connection = db.sqliteConnection else { throw ImportFailure("the catalogue database is closed") }
-        try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
         return try RawStatement(connection: connection, sql: sql)
     }
 

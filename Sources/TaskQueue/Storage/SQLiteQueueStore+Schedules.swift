@@ -137,17 +137,16 @@ extension SQLiteQueueStore {
 
     static let effectivelyEnabled = "configured = 1 AND COALESCE(override_enabled, config_enabled) = 1"
 
-    private static func scheduledJob(_ row: Row) throws -> NewJob {
+    private static func scheduledJob(_ row: Row) -> NewJob {
         NewJob(name: row["task"], queue: row["queue"], priority: row["priority"])
     }
 
     private static func scheduleRecord(_ row: Row) -> ScheduleRecord {
-        let spec = row["spec"] as String
+        let stored = row["spec"] as String
         let configured = row["configured"] as Bool
         return ScheduleRecord(
             name: row["name"], task: row["task"], queue: row["queue"], priority: row["priority"],
-            spec: spec.hasPrefix("every ")
-                ? ((try? ScheduleSpec(storageText: spec, timezone: "UTC"))?.description ?? spec) : String(spec.dropFirst(5)),
+            spec: (try? ScheduleSpec(storageText: stored, timezone: row["timezone"]))?.description ?? stored,
             timezone: row["timezone"],
             enabled: configured && ((row["override_enabled"] as Bool?) ?? (row["config_enabled"] as Bool)),
             configured: configured, nextRun: (row["next_run"] as Double?).map(Date.init(timeIntervalSince1970:)),
