@@ -72,13 +72,12 @@ struct LoadCommand: AsyncParsableCommand {
         let logger = Logger(label: "importer.load")
         let worker = context.makeWorker(name: options.hostname, logger: logger)
         let running = Task { try await worker.run() }
-        let output = FileHandle.standardOutput
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<enqueuers {
                 group.addTask {
                     for _ in 0..<jobs {
                         let id = try await context.client.submit(TaskSubmission(name: TestTasks.noop)).id
-                        output.write(Data((id + "\n").utf8))
+                        Console.output(id + "\n")
                     }
                 }
             }

@@ -42,13 +42,13 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let meta = job.meta ?? [:]
             if terminal {
-                FileHandle.standardError.write(Data(("\r" + Self.bar(meta)).utf8))
+                Console.error("\r" + Self.bar(meta))
             } else if Date().timeIntervalSince(lastLine) >= 1 {
                 lastLine = Date()
-                FileHandle.standardError.write(Data((Self.line(meta) + "\n").utf8))
+                Console.error(Self.line(meta) + "\n")
             }
             if job.state.isFinal {
-                if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                if terminal { Console.error("\n") }
                 let record = try await context.catalog.imports.record(id: importID)
                 switch job.state {
                 case .success:

@@ -33,7 +33,7 @@ enum Main {
             // --help and --version are not errors: let ArgumentParser print them in full.
             if code == .success { Importer.exit(withError: error) }
             let message = Importer.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("importer: \(message)\n".utf8))
+            Console.error("importer: \(message)\n")
             Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
         }
     }

@@ -43,8 +43,7 @@ struct PurgeCommand: AsyncParsableCommand {
             guard isatty(STDIN_FILENO) == 1 else {
                 throw CommandFailure("refusing to purge \(scope) without --force: standard input is not a terminal")
             }
-            FileHandle.standardOutput.write(
-                Data("Delete every waiting job (PENDING, delayed, RETRY) of \(scope)? [y/N] ".utf8))
+            Console.output("Delete every waiting job (PENDING, delayed, RETRY) of \(scope)? [y/N] ")
             let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
             guard answer == "y" || answer == "yes" else {
                 print("nothing purged")

@@ -40,7 +40,7 @@ public struct LineLogHandler: LogHandler {
             for (key, value) in merged { object[key] = .string("\(value)") }
             line = JSONValue.object(object).jsonText + "\n"
         }
-        Self.output.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+        Self.output.withLock { _ in Console.error(line) }
     }
 
     /// Routes every logger of the process through this handler.
