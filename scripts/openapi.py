@@ -16,7 +16,9 @@ def param(name, where="path", schema=None, desc=""):
     return p
 task_id=param("task_id", schema={"type":"string","format":"uuid"}, desc="UUIDv7 task id")
 auth_err={"401": err("Missing or wrong bearer token (when auth_token is set)")}
-common={"400":err("Malformed request"),"405":err("Wrong method on a known path")}
+common={"400":err("Malformed request"),"405":err("Wrong method on a known path"),
+ "503":err("Storage unavailable: the database is read-only, busy or failing (code storage_read_only, storage_busy, storage_unavailable); nothing was changed")}
+full_err={"507":err("The data directory's disk is full (code storage_full); nothing was changed")}
 nullable=lambda t: {"type":[t,"null"]}
 time_=lambda: {"type":["string","null"],"format":"date-time"}
 schemas={
@@ -54,7 +56,7 @@ schemas={
       "total":{"type":"object","additionalProperties":{"type":"integer"}},"failed":{"type":"object","additionalProperties":{"type":"integer"}},
       "prefetch_count":{"type":"integer"},"broker":{"type":"object","properties":{"transport":{"type":"string"},"path":{"type":"string"}}}}}},
    "registered_tasks":{"type":"array","items":{"type":"string"}}}}}},
- "Health":{"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["healthy","unhealthy"]},"database":{"type":"string"},"workers":{"type":"integer"},"uptime":{"type":"integer"},"reason":{"type":"string"}}},
+ "Health":{"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["healthy","unhealthy"]},"database":{"type":"string","description":"ok; or read_only, full (the data directory cannot take writes; reads work), unreadable"},"workers":{"type":"integer"},"uptime":{"type":"integer"},"reason":{"type":"string"}}},
  "Queue":{"type":"object","required":["name","waiting","delayed","running","retrying","failed","oldest_waiting_age","paused"],"properties":{"name":{"type":"string"},
    "waiting":{"type":"integer"},"delayed":{"type":"integer"},"running":{"type":"integer"},"retrying":{"type":"integer"},"failed":{"type":"integer"},
    "oldest_waiting_age":{"type":["number","null"],"description":"seconds"},"paused":{"type":"boolean"}}},
@@ -102,7 +104,9 @@ def op(summary, responses, params=None, body=None, mutating=False, tag="tasks", 
         if any(p["in"]=="query" for p in params) and "422" not in o["responses"]:
             o["responses"]["422"]=err("A query value out of range")
     if body: o["requestBody"]={"required":True,"content":{"application/json":{"schema":body}}}
-    if mutating: o["security"]=[{"bearer":[]}]
+    if mutating:
+        o["security"]=[{"bearer":[]}]
+        o["responses"].update(full_err)
     return o
 paths={
  "/health":{"get":op("Health of the appliance (the seed's)",{"200":resp("Healthy",ref("Health")),"503":resp("Unhealthy, with the reason",ref("Health"))},tag="system",public=True)},

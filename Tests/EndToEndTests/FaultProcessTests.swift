@@ -47,8 +47,23 @@ import Testing
         // Reads keep working.
         #expect(try client.send("GET", "/api/v1/queues").status == 200)
         #expect(try client.send("GET", "/api/v1/tasks/\(try #require(accepted.last))").status == 200)
+        // An upload is refused the same way, and leaves no partial file behind.
+        let upload = try client.send(
+            "POST", "/api/v1/products/upload", headers: ["Content-Type": "text/csv"],
+            body: "sku,name,description\n" + String(repeating: "FULL-1,name,description\n", count: 40_000))
+        #expect(upload.status == 507, "\(upload.text)")
+        #expect(upload.json["error"]?["code"] == "storage_full")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.dataDir + "/uploads").isEmpty)
+        // With the last blocks taken, the health check says so.
+        let rest = mountPoint + "/rest"
+        Shell.run("cat /dev/zero > '\(rest)'")
+        let health = try client.send("GET", "/healthz")
+        #expect(health.status == 503)
+        #expect(health.json["database"] == "full", "\(health.text)")
         // Space comes back: writes resume.
+        try FileManager.default.removeItem(atPath: rest)
         try FileManager.default.removeItem(atPath: filler)
+        #expect(try client.send("GET", "/healthz").status == 200)
         let again = try client.send("POST", "/api/v1/tasks", headers: ["Content-Type": "application/json"], body: #"{"name": "importer.testing.noop"}"#)
         #expect(again.status == 202)
         server.signal(SIGTERM)

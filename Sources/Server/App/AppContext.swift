@@ -13,15 +13,18 @@ public struct AppContext: Sendable {
     /// The built-in and configured schedules (DESIGN.md §4), checked against the registry.
     public let schedules: [ScheduleDefinition]
 
-    /// Opens (creating and migrating) the data directory's databases.
-    public static func open(config: AppConfig) throws -> AppContext {
-        try createDirectory(config.dataDir)
-        try createDirectory(config.uploadsDirectory)
-        let store = try SQLiteQueueStore(
-            path: config.queueDatabasePath, options: SQLiteOptions(synchronous: config.synchronous),
-            policy: config.storePolicy)
+    /// Opens (creating and migrating) the data directory's databases. `readOnly` opens existing
+    /// databases without creating, locking or migrating anything (for reads from a data
+    /// directory that cannot take writes); every write then fails with `SQLITE_READONLY`.
+    public static func open(config: AppConfig, readOnly: Bool = false) throws -> AppContext {
+        if !readOnly {
+            try createDirectory(config.dataDir)
+            try createDirectory(config.uploadsDirectory)
+        }
+        let options = SQLiteOptions(synchronous: config.synchronous, readOnly: readOnly)
+        let store = try SQLiteQueueStore(path: config.queueDatabasePath, options: options, policy: config.storePolicy)
         let catalog = CatalogContext(
-            database: try CatalogDatabase(path: config.catalogDatabasePath, options: SQLiteOptions(synchronous: config.synchronous)),
+            database: try CatalogDatabase(path: config.catalogDatabasePath, options: options),
             uploadsDirectory: config.uploadsDirectory,
             importDefaults: ImportOptions(batchRows: config.importBatchRows, maxFieldBytes: config.csvMaxFieldBytes),
             importRetention: config.importRetention, keepUploads: config.keepUploads)
@@ -70,6 +73,9 @@ public struct AppContext: Sendable {
             store: store, registry: client.registry, brokerPath: config.queueDatabasePath,
             staleAfter: WorkerConfiguration.staleAfter(heartbeatInterval: config.heartbeatInterval))
     }
+
+    /// Asks the filesystem whether the data directory can be written.
+    public var storageProbe: StorageProbe { StorageProbe(config: config) }
 
     private static func createDirectory(_ path: String) throws {
         do {

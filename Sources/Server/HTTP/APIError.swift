@@ -55,31 +55,57 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         APIError(.unsupportedMediaType, code: "unsupported_media_type", message: message)
     }
     static func invalid(_ message: String) -> APIError { APIError(.unprocessableContent, code: "invalid_value", message: message) }
+    static let `internal` = APIError(.internalServerError, code: "internal_error", message: "the server failed to answer")
     static func unavailable(_ message: String) -> APIError {
         APIError(.serviceUnavailable, code: "unavailable", message: message)
     }
 
     /// A storage failure the client can understand and retry: the disk is full (507), the
     /// database is read-only, busy or failing (503). Nothing was changed: the transaction
-    /// rolled back. nil for other database errors.
-    static func from(_ error: DatabaseError) -> APIError? {
-        switch error.resultCode {
-        case .SQLITE_FULL:
-            return APIError(
-                HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full",
-                message: "the data directory's disk is full: nothing was changed; free some space and retry")
-        case .SQLITE_READONLY:
-            return APIError(
-                .serviceUnavailable, code: "storage_read_only",
-                message: "the database is read-only (file permissions or a read-only disk): nothing was changed")
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
+    /// rolled back. `storage` is what the filesystem says, since SQLite reports a write refused
+    /// by a read-only mount or an immutable file as a plain I/O error. nil for other errors.
+    static func from(_ error: DatabaseError, storage: StorageProbe.Condition) -> APIError? {
+        switch (error.resultCode, storage) {
+        case (.SQLITE_FULL, _), (.SQLITE_IOERR, .full):
+            return storageFull
+        case (.SQLITE_READONLY, .readOnly(let reason)), (.SQLITE_IOERR, .readOnly(let reason)),
+            (.SQLITE_CANTOPEN, .readOnly(let reason)):
+            return readOnly(reason)
+        case (.SQLITE_READONLY, _):
+            return readOnly("the database is read-only (file permissions or a read-only disk)")
+        case (.SQLITE_BUSY, _), (.SQLITE_LOCKED, _):
             return APIError(.serviceUnavailable, code: "storage_busy", message: "the database is busy: retry shortly")
-        case .SQLITE_IOERR, .SQLITE_CANTOPEN:
+        case (.SQLITE_IOERR, _), (.SQLITE_CANTOPEN, _):
             return APIError(
                 .serviceUnavailable, code: "storage_unavailable", message: "the database cannot be written (I/O error): nothing was changed")
         default:
             return nil
         }
+    }
+
+    /// A file the API writes itself (an upload) could not be written: `errno` says why.
+    static func fromWrite(errno code: Int32, storage: StorageProbe.Condition) -> APIError {
+        switch (code, storage) {
+        case (ENOSPC, _), (EDQUOT, _): return storageFull
+        case (_, .readOnly(let reason)): return readOnly(reason)
+        case (EROFS, _), (EACCES, _), (EPERM, _):
+            return readOnly("the upload cannot be written (\(String(cString: strerror(code))))")
+        default:
+            return APIError(
+                .serviceUnavailable, code: "storage_unavailable",
+                message: "the upload cannot be written (\(String(cString: strerror(code)))): nothing was changed")
+        }
+    }
+
+    static let storageFull = APIError(
+        HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full",
+        message: "the data directory's disk is full: nothing was changed; free some space and retry")
+
+    /// `reason` is a clause saying what cannot be written and why.
+    static func readOnly(_ reason: String) -> APIError {
+        APIError(
+            .serviceUnavailable, code: "storage_read_only",
+            message: "writes are refused: \(reason); nothing was changed, reads keep working")
     }
 
     /// How a queue error reaches a client: its mistakes are 4xx, never 5xx.

@@ -17,11 +17,14 @@ public struct APIResponder: HTTPResponder {
     let auth: AuthPolicy
     let maxBodyBytes: Int
     let logger: Logger
+    /// Asked why a write failed, when SQLite only says "I/O error".
+    let storage: StorageProbe
 
-    public init(routes: [Route], auth: AuthPolicy, maxBodyBytes: Int, logger: Logger) {
+    public init(routes: [Route], auth: AuthPolicy, maxBodyBytes: Int, storage: StorageProbe, logger: Logger) {
         self.routes = routes
         self.auth = auth
         self.maxBodyBytes = maxBodyBytes
+        self.storage = storage
         self.logger = logger
     }
 
@@ -75,11 +78,12 @@ public struct APIResponder: HTTPResponder {
         switch error {
         case let error as APIError: apiError = error
         case let error as QueueError: apiError = APIError.from(error)
-        case let error as DatabaseError where APIError.from(error) != nil: apiError = APIError.from(error)!
+        case let error as DatabaseError:
+            apiError = APIError.from(error, storage: storage.condition()) ?? .internal
         case let error as HTTPError:
             apiError = APIError(error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
         default:
-            apiError = APIError(.internalServerError, code: "internal_error", message: "the server failed to answer")
+            apiError = .internal
         }
         if apiError.status.code >= 500 {
             logger.error("request_failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])

@@ -20,20 +20,30 @@ extension APIService {
         ]
     }
 
-    /// 200 when the queue database answers; 503 with the reason otherwise.
+    /// 200 when the queue database answers and the data directory takes writes. 503 with the
+    /// reason when the queue database cannot be read, or when the data directory cannot take
+    /// writes (read-only or full: reads still work, submissions do not).
     private func health() async throws -> Response {
         do {
             try await store.healthCheck()
             let workers = try await inspector.liveWorkers()
-            return JSONResponse.make(
-                .ok,
-                body: [
-                    "status": "healthy", "database": "ok", "workers": .int(Int64(workers.count)),
-                    "uptime": .int(Int64(now().timeIntervalSince(startedAt))),
-                ])
+            switch context.storageProbe.condition() {
+            case .writable:
+                let uptime = Int64(now().timeIntervalSince(startedAt))
+                return JSONResponse.make(
+                    .ok, body: ["status": "healthy", "database": "ok", "workers": .int(Int64(workers.count)), "uptime": .int(uptime)])
+            case .readOnly(let reason):
+                return unhealthy(database: "read_only", reason: reason)
+            case .full:
+                return unhealthy(database: "full", reason: "the data directory's disk is full")
+            }
         } catch {
-            return JSONResponse.make(
-                .serviceUnavailable, body: ["status": "unhealthy", "reason": .string("the queue database cannot be read: \(error)")])
+            return unhealthy(database: "unreadable", reason: "the queue database cannot be read: \(error)")
         }
+    }
+
+    private func unhealthy(database: String, reason: String) -> Response {
+        JSONResponse.make(
+            .serviceUnavailable, body: ["status": "unhealthy", "database": .string(database), "reason": .string(reason)])
     }
 }

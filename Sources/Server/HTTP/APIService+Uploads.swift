@@ -38,7 +38,7 @@ extension APIService {
         let submitter = ImportSubmitter(catalog: context.catalog, client: context.client)
         let stored = submitter.uploadName(for: "upload.csv")
         let path = (context.catalog.uploadsDirectory as NSString).appendingPathComponent(stored)
-        let sink = try UploadSink(path: path, limit: limit)
+        let sink = try UploadSink(path: path, limit: limit, storage: context.storageProbe)
         if multipart, let boundary {
             try await sink.writeMultipart(request.request.body, boundary: boundary)
         } else {

@@ -9,19 +9,28 @@ import NIOCore
 final class UploadSink {
     private let path: String
     private let limit: Int
-    private let file: FileHandle
+    private var descriptor: Int32
+    /// Asked why a write failed.
+    private let storage: StorageProbe
     private(set) var written = 0
     /// The `filename` of the multipart `file` field.
     private(set) var filename: String?
     private var failure: (any Error)?
 
-    init(path: String, limit: Int) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-            throw APIError(.internalServerError, code: "storage", message: "cannot create the upload file")
-        }
+    init(path: String, limit: Int, storage: StorageProbe) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw APIError.fromWrite(errno: errno, storage: storage.condition()) }
         self.path = path
         self.limit = limit
-        self.file = file
+        self.descriptor = descriptor
+        self.storage = storage
+    }
+
+    deinit { closeFile() }
+
+    private func closeFile() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
     }
 
     /// Writes the raw body.
@@ -71,11 +80,19 @@ final class UploadSink {
     private func append(_ buffer: ByteBuffer) throws {
         written += buffer.readableBytes
         if written > limit { throw APIError.tooLarge("the upload is over max_upload_bytes (\(limit))") }
-        try file.write(contentsOf: Data(buffer.readableBytesView))
+        try buffer.withUnsafeReadableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw APIError.fromWrite(errno: count < 0 ? errno : ENOSPC, storage: storage.condition()) }
+                offset += count
+            }
+        }
     }
 
     private func guarded(_ body: () async throws -> Void) async throws {
-        defer { try? file.close() }
+        defer { closeFile() }
         do {
             try await body()
         } catch {

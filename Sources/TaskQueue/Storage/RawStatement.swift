@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import GRDB
 
 /// A prepared statement through the C API, for statements run tens of thousands of times a
 /// second (the queue's claim and ack, the import's upsert), where GRDB's per-statement
@@ -63,15 +64,18 @@ public final class RawStatement {
     public func bindDouble(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
     public func bindNull(_ index: Int32) { sqlite3_bind_null(handle, index) }
 
-    /// Steps once: true when a row is available.
+    /// Steps once: true when a row is available. A failure throws GRDB's `DatabaseError` with
+    /// SQLite's code, as GRDB's own statements do, so that callers tell a full disk (or a
+    /// read-only one) from other failures the same way on both paths.
     public func step() throws -> Bool {
-        switch sqlite3_step(handle) {
+        let code = sqlite3_step(handle)
+        switch code {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         default:
             let message = String(cString: sqlite3_errmsg(connection))
             sqlite3_reset(handle)
-            throw QueueError.storage("SQLite: \(message)")
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
     }
 

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Whether the data directory can take writes. SQLite reports a write refused by a read-only
+/// filesystem or an immutable file as a generic I/O error, so the API asks the filesystem why
+/// before it answers, and `/healthz` reports the same condition.
+public struct StorageProbe: Sendable {
+    public enum Condition: Sendable, Equatable {
+        case writable
+        /// Writes are refused: a read-only mount, or a file that cannot be written.
+        case readOnly(String)
+        /// No space left for an unprivileged writer.
+        case full
+    }
+
+    let directory: String
+    let files: [String]
+
+    /// Probes `directory` and the `files` in it (those that do not exist yet are skipped).
+    public init(directory: String, files: [String]) {
+        self.directory = directory
+        self.files = files
+    }
+
+    /// The data directory, its databases (and their WAL files) and the uploads directory.
+    public init(config: AppConfig) {
+        let databases = [config.queueDatabasePath, config.catalogDatabasePath]
+        self.init(directory: config.dataDir, files: databases + databases.map { $0 + "-wal" } + [config.uploadsDirectory])
+    }
+
+    /// A few system calls: the mount flags, creating and removing an empty file (a disk that
+    /// failed into read-only mode, like ext4's `errors=remount-ro`, still reports itself
+    /// writable in its mount flags), and `access` on each file (an immutable file).
+    public func condition() -> Condition {
+        var stats = statvfs()
+        if statvfs(directory, &stats) == 0, stats.f_flag & UInt(ST_RDONLY) != 0 {
+            return .readOnly("the data directory's filesystem is mounted read-only")
+        }
+        let probe = directory + "/.write-probe"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == ENOSPC || errno == EDQUOT { return .full }
+            return .readOnly("the data directory cannot be written (\(String(cString: strerror(errno))))")
+        }
+        close(descriptor)
+        unlink(probe)
+        for path in files where access(path, W_OK) != 0 && errno != ENOENT {
+            return .readOnly("\((path as NSString).lastPathComponent) cannot be written (\(String(cString: strerror(errno))))")
+        }
+        if statvfs(directory, &stats) == 0, stats.f_bavail == 0 { return .full }
+        return .writable
+    }
+}
