@@ -15,7 +15,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: "Directory for the copies (created; must not hold a backup already).") var directory: String
 
     func run() async throws {
-        let (_, context) = try options.open()
+        let (_, context) = try options.openForReading()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var files: [JSONValue] = []
         for (name, source) in [("queue.sqlite", context.store.pool), ("catalog.sqlite", context.catalog.database.pool)] {

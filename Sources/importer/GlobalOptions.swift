@@ -32,9 +32,31 @@ struct GlobalOptions: ParsableArguments {
         return config
     }
 
+    /// Opens the data directory for reading and writing; where it cannot take writes, the
+    /// error says so and names the commands that still read it.
     func open(extraFlags: [String: JSONValue] = [:]) throws -> (AppConfig, AppContext) {
         let config = try loadConfig(extraFlags: extraFlags)
-        return (config, try AppContext.open(config: config))
+        do {
+            return (config, try AppContext.open(config: config))
+        } catch {
+            guard FileManager.default.fileExists(atPath: config.queueDatabasePath),
+                case .readOnly(let reason) = StorageProbe(config: config).condition()
+            else { throw error }
+            throw CommandFailure("\(reason): nothing can be changed; `importer inspect` and `importer backup` still read it")
+        }
+    }
+
+    /// Opens the data directory for a command that only reads (inspect, backup). Where the
+    /// directory cannot take writes (a read-only or failed disk, immutable files) the databases
+    /// are opened read-only, with a warning, rather than refusing: that is when an operator
+    /// needs to look and to copy.
+    func openForReading() throws -> (AppConfig, AppContext) {
+        let config = try loadConfig()
+        guard FileManager.default.fileExists(atPath: config.queueDatabasePath),
+            case .readOnly(let reason) = StorageProbe(config: config).condition()
+        else { return (config, try AppContext.open(config: config)) }
+        Logger(label: "importer").warning("opened_read_only", metadata: ["reason": "\(reason)"])
+        return (config, try AppContext.open(config: config, readOnly: true))
     }
 }
 

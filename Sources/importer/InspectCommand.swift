@@ -18,7 +18,7 @@ struct InspectCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "unknown view '\(self.view)' (use \(Inspector.View.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let (config, context) = try options.open()
+        let (config, context) = try options.openForReading()
         let inspector = context.makeInspector()
         let result = try await inspector.view(view)
         if view == .ping, result.objectValue?.isEmpty ?? true {

@@ -29,10 +29,13 @@ final class ImporterProcess {
         fatalError("the importer binary was not found next to the tests (looked in \(candidates.map(\.path)))")
     }()
 
-    init(_ arguments: [String], dataDir: String, environment: [String: String] = [:]) throws {
+    /// Logs go beside the data directory, or into `logDirectory` (when the data directory's
+    /// filesystem cannot be written).
+    init(_ arguments: [String], dataDir: String, environment: [String: String] = [:], logDirectory: String? = nil) throws {
         let id = UUID().uuidString.prefix(8)
-        logPath = dataDir + "/../\(arguments.first ?? "cmd")-\(id).log"
-        outputPath = dataDir + "/../\(arguments.first ?? "cmd")-\(id).out"
+        let logs = logDirectory ?? dataDir + "/.."
+        logPath = logs + "/\(arguments.first ?? "cmd")-\(id).log"
+        outputPath = logs + "/\(arguments.first ?? "cmd")-\(id).out"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.executableURL = Self.binary
@@ -41,10 +44,16 @@ final class ImporterProcess {
         env.merge(environment) { _, new in new }
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: dataDir).deletingLastPathComponent()
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        let log = FileHandle(forWritingAtPath: logPath)
+        let output = FileHandle(forWritingAtPath: outputPath)
+        process.standardError = log
+        process.standardOutput = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // The child has its own copies: the test process keeps no file open in the sandbox
+        // (a test unmounts the filesystem under it).
+        try? log?.close()
+        try? output?.close()
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -66,10 +75,10 @@ final class ImporterProcess {
     }
 
     /// Runs a short command to completion.
-    static func run(_ arguments: [String], dataDir: String, environment: [String: String] = [:]) async throws
-        -> (status: Int32, output: String, log: String)
+    static func run(_ arguments: [String], dataDir: String, environment: [String: String] = [:], logDirectory: String? = nil)
+        async throws -> (status: Int32, output: String, log: String)
     {
-        let command = try ImporterProcess(arguments, dataDir: dataDir, environment: environment)
+        let command = try ImporterProcess(arguments, dataDir: dataDir, environment: environment, logDirectory: logDirectory)
         defer { command.signal(SIGKILL) }
         let status = await command.waitForExit(timeout: 60) ?? -1
         return (status, command.output, command.log)

@@ -36,7 +36,10 @@ public enum SQLiteDatabase {
         return (pool, try WALCheckpointer(path: path))
     }
 
+    /// Read-only (`options.readOnly`): the file must exist; nothing is created, locked or
+    /// migrated, so this works on a read-only filesystem.
     public static func open(path: String, options: SQLiteOptions, migrator: DatabaseMigrator) throws -> DatabasePool {
+        if options.readOnly { return try openReadOnly(path: path, configuration: configuration(options)) }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
@@ -45,6 +48,34 @@ public enum SQLiteDatabase {
                 throw QueueError.storage("cannot create directory \(directory): \(error.localizedDescription)")
             }
         }
+        let configuration = configuration(options)
+        do {
+            return try FileLock.withExclusiveLock(path: path + ".lock") {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try migrator.migrate(pool)
+                // DatabasePool sets NORMAL itself after prepareDatabase: FULL must come after.
+                try pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = \(options.synchronous.rawValue)")
+                }
+                return pool
+            }
+        } catch let error as QueueError {
+            throw error
+        } catch let error as DatabaseError {
+            throw QueueError.storage("cannot open database \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabasePool {
+        guard FileManager.default.fileExists(atPath: path) else { throw QueueError.storage("cannot open database \(path): no such file") }
+        do {
+            return try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw QueueError.storage("cannot open database \(path) read-only: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    private static func configuration(_ options: SQLiteOptions) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.readonly = options.readOnly
@@ -57,22 +88,6 @@ public enum SQLiteDatabase {
             // `pwrite` calls per imported row, most of the import's time).
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
-        do {
-            return try FileLock.withExclusiveLock(path: path + ".lock") {
-                let pool = try DatabasePool(path: path, configuration: configuration)
-                if !options.readOnly {
-                    try migrator.migrate(pool)
-                    // DatabasePool sets NORMAL itself after prepareDatabase: FULL must come after.
-                    try pool.writeWithoutTransaction { db in
-                        try db.execute(sql: "PRAGMA synchronous = \(options.synchronous.rawValue)")
-                    }
-                }
-                return pool
-            }
-        } catch let error as QueueError {
-            throw error
-        } catch let error as DatabaseError {
-            throw QueueError.storage("cannot open database \(path): \(error.message ?? "\(error.resultCode)")")
-        }
+        return configuration
     }
 }
