@@ -29,7 +29,7 @@ public struct CatalogContext: Sendable {
     /// Resolves `filePath` (relative to the uploads directory, or absolute) and refuses anything
     /// outside it: `..`, other absolute paths, symlinks pointing out.
     public func confine(_ filePath: String) throws -> String {
-        guard !filePath.isEmpty, !filePath.contains("\0") else { throw ImportFailure("file_path is empty") }
+        guard !filePath.isEmpty, !filePath.contains("\0") else { throw ImportFailure("file_path is empty or holds a NUL byte") }
         let root = URL(fileURLWithPath: uploadsDirectory).resolvingSymlinksInPath().standardizedFileURL.path
         let candidate =
             filePath.hasPrefix("/")

@@ -19,17 +19,23 @@ public enum ProductTasks {
                 ]
             })
         registry.register(
-            TaskDefinition(name: processCSVImport, queue: "imports", retry: RetryOptions(maxRetries: 3, delay: 300)) {
-                context in try processImport(context, catalog: catalog)
-            })
+            TaskDefinition(
+                name: processCSVImport, queue: "imports", retry: RetryOptions(maxRetries: 3, delay: 300),
+                validate: { args, kwargs in _ = try catalog.confine(filePath(args: args, kwargs: kwargs)) }
+            ) { context in try processImport(context, catalog: catalog) })
         registry.register(
             TaskDefinition(name: cleanupOldImports) { _ in try cleanup(catalog: catalog) })
     }
 
     // MARK: process_csv_import(file_path, user_id, options)
 
+    /// `file_path`, by keyword or first positional argument.
+    static func filePath(args: [JSONValue], kwargs: [String: JSONValue]) -> String {
+        kwargs["file_path"]?.stringValue ?? args.first?.stringValue ?? ""
+    }
+
     static func processImport(_ context: TaskContext, catalog: CatalogContext) throws -> JSONValue {
-        let filePath = context.kwargs["file_path"]?.stringValue ?? context.args.first?.stringValue ?? ""
+        let filePath = filePath(args: context.args, kwargs: context.kwargs)
         let userID = context.kwargs["user_id"]?.stringValue ?? (context.args.count > 1 ? context.args[1].stringValue : nil)
         let optionsJSON = context.kwargs["options"] ?? (context.args.count > 2 ? context.args[2] : nil)
         do {
@@ -37,6 +43,7 @@ public enum ProductTasks {
             let path: String
             let options: ImportOptions
             do {
+                // Checked again: the file may have been removed or replaced since the submission.
                 path = try catalog.confine(filePath)
                 options = try ImportOptions(json: optionsJSON, defaults: catalog.importDefaults)
             } catch let failure as ImportFailure {

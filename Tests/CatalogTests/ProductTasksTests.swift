@@ -79,20 +79,58 @@ import Testing
         }
     }
 
-    @Test func pathConfinementFailsWithoutRetry() async throws {
+    @Test func pathsOutsideTheUploadsAreRefusedAtSubmission() async throws {
         let fixture = try CatalogFixture()
         let outside = fixture.root.appendingPathComponent("outside.csv")
         try "sku,name\nA,1\n".write(to: outside, atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(
             atPath: fixture.catalog.uploadsDirectory + "/link.csv", withDestinationPath: outside.path)
+        try FileManager.default.createDirectory(atPath: fixture.catalog.uploadsDirectory + "/sub", withIntermediateDirectories: true)
+        let inside = try fixture.upload("sku,name\nB,2\n")
         try await withWorker(fixture) { client, store in
-            for path in ["../outside.csv", outside.path, "link.csv", "/etc/passwd", "missing.csv"] {
-                let id = try await client.submit(
-                    TaskSubmission(name: ProductTasks.processCSVImport, kwargs: ["file_path": .string(path)])).id
+            let refused = [
+                "../outside.csv", outside.path, "link.csv", "/etc/passwd", "missing.csv", "", "sub", "sub/../../outside.csv",
+                "\(inside)\u{0}.txt",
+            ]
+            for path in refused {
+                for submission in [
+                    TaskSubmission(name: ProductTasks.processCSVImport, kwargs: ["file_path": .string(path)]),
+                    TaskSubmission(name: ProductTasks.processCSVImport, args: [.string(path)]),
+                ] {
+                    let error = await #expect(throws: QueueError.self, "\(path)") { try await client.submit(submission) }
+                    #expect(error?.code == "invalid_job", "\(path)")
+                }
+            }
+            #expect(try await store.countJobs(JobFilter()) == 0, "a refused submission was stored")
+            // An uploaded file is accepted, by keyword or position.
+            let id = try await client.submit(TaskSubmission(name: ProductTasks.processCSVImport, args: [.string(inside)])).id
+            #expect(try await finished(store, id).state == .success)
+        }
+        #expect(try fixture.products() == ["B|2||1"])
+    }
+
+    @Test func aFileReplacedAfterSubmissionFailsWithoutRetry() async throws {
+        let fixture = try CatalogFixture()
+        let outside = fixture.root.appendingPathComponent("outside.csv")
+        try "sku,name\nA,1\n".write(to: outside, atomically: true, encoding: .utf8)
+        let replaced = try fixture.upload("sku,name\nB,2\n")
+        let removed = try fixture.upload("sku,name\nC,3\n")
+        try await withWorker(fixture) { client, store in
+            var ids: [String] = []
+            for name in [replaced, removed] {
+                let submission = TaskSubmission(name: ProductTasks.processCSVImport, kwargs: ["file_path": .string(name)], countdown: 0.3)
+                ids.append(try await client.submit(submission).id)
+            }
+            // Between submission and run: one file becomes a symlink out, the other goes.
+            let uploads = fixture.catalog.uploadsDirectory
+            try FileManager.default.removeItem(atPath: uploads + "/" + replaced)
+            try FileManager.default.createSymbolicLink(atPath: uploads + "/" + replaced, withDestinationPath: outside.path)
+            try FileManager.default.removeItem(atPath: uploads + "/" + removed)
+            for id in ids {
                 let record = try await finished(store, id)
-                #expect(record.state == .failure, "\(path)")
+                #expect(record.state == .failure)
                 #expect(record.error?.type == "ImportFailed")
-                #expect(record.attempts.count == 1, "\(path) must not retry")
+                #expect(record.attempts.count == 1, "must not retry")
             }
         }
         #expect(try fixture.products().isEmpty)

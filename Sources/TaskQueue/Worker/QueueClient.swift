@@ -57,7 +57,14 @@ public final class QueueClient: Sendable {
 
     @discardableResult
     public func submit(_ submission: TaskSubmission) async throws -> EnqueueResult {
-        guard registry.task(named: submission.name) != nil else { throw QueueError.unknownTask(submission.name) }
+        guard let definition = registry.task(named: submission.name) else { throw QueueError.unknownTask(submission.name) }
+        if let validate = definition.validate {
+            do {
+                try validate(submission.args, submission.kwargs)
+            } catch {
+                throw QueueError.invalidJob("\(error)")
+            }
+        }
         let runAt = submission.eta ?? submission.countdown.map { clock.now().addingTimeInterval(max(0, $0)) }
         let job = NewJob(
             name: submission.name, args: submission.args, kwargs: submission.kwargs,

@@ -67,11 +67,17 @@ public struct TaskDefinition: Sendable {
     public var timeLimit: TimeInterval?
     /// At most this many starts per second/minute/hour in a process (`rate_limits` wins).
     public var rateLimit: RateLimit?
+    /// Checks a submission's arguments before it is enqueued: a mistake the caller can fix (a
+    /// file that may not be read, say) is refused at once as `invalid_job` (HTTP 422) instead of
+    /// being accepted and failing later. The error's description is the message. The body must
+    /// still check what can change between submission and run.
+    public var validate: TaskArgumentsCheck?
     public let body: TaskBody
 
     public init(
         name: String, queue: String = "default", retry: RetryOptions? = nil, softTimeLimit: TimeInterval? = nil,
-        timeLimit: TimeInterval? = nil, rateLimit: RateLimit? = nil, body: @escaping TaskBody
+        timeLimit: TimeInterval? = nil, rateLimit: RateLimit? = nil, validate: TaskArgumentsCheck? = nil,
+        body: @escaping TaskBody
     ) {
         self.name = name
         self.queue = queue
@@ -79,9 +85,13 @@ public struct TaskDefinition: Sendable {
         self.softTimeLimit = softTimeLimit
         self.timeLimit = timeLimit
         self.rateLimit = rateLimit
+        self.validate = validate
         self.body = body
     }
 }
+
+/// Checks a submission's `args` and `kwargs`; throws to refuse it.
+public typealias TaskArgumentsCheck = @Sendable (_ args: [JSONValue], _ kwargs: [String: JSONValue]) throws -> Void
 
 /// Thrown by a body to ask for a retry (Celery's `self.retry()`); `countdown` overrides the delay.
 public struct RetryableError: Error, CustomStringConvertible, Sendable {
