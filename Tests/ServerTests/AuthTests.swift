@@ -12,16 +12,26 @@ import Testing
         let api = try APIHarness { $0.authToken = Self.token }
         let mutating = api.service.routes.filter(\.mutating)
         #expect(mutating.count >= 5)
-        for route in mutating {
-            let path = route.pattern.replacingOccurrences(of: "{task_id}", with: JobID.make())
-                .replacingOccurrences(of: "{name}", with: "q")
+        let paths = mutating.map { route in
+            (route.method, route.pattern.replacingOccurrences(of: "{task_id}", with: JobID.make()).replacingOccurrences(of: "{name}", with: "q"))
+        }
+        let submission = #"{"name": "importer.testing.noop"}"#
+        for (method, path) in paths {
             for headers: HTTPFields in [[:], [.authorization: "Bearer wrong-token-0123456789abcd"], [.authorization: Self.token]] {
-                let reply = try await api.send(route.method, path, headers: headers)
-                #expect(reply.status == .unauthorized, "\(route.method) \(path) \(headers)")
+                var fields = headers
+                fields[.contentType] = path.hasSuffix("upload") ? "text/csv" : "application/json"
+                let reply = try await api.send(method, path, headers: fields, body: path.hasSuffix("upload") ? "sku,name\nA,1\n" : submission)
+                #expect(reply.status == .unauthorized, "\(method) \(path) \(headers)")
                 #expect(reply.json["error"]?["code"] == "unauthorized")
             }
-            let allowed = try await api.send(route.method, path, headers: [.authorization: "Bearer \(Self.token)"])
-            #expect(allowed.status != .unauthorized, "\(route.method) \(path)")
+        }
+        // Nothing changed: no job, no upload, no paused queue.
+        #expect(try await api.context.store.countJobs(JobFilter()) == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).isEmpty)
+        #expect(try await api.context.store.pausedQueues().isEmpty)
+        for (method, path) in paths {
+            let allowed = try await api.send(method, path, headers: [.authorization: "Bearer \(Self.token)"])
+            #expect(allowed.status != .unauthorized, "\(method) \(path)")
         }
         // Reads stay open without auth_read
         #expect(try await api.send(.get, "/api/v1/tasks").status == .ok)
