@@ -39,9 +39,7 @@ struct GlobalOptions: ParsableArguments {
         do {
             return (config, try AppContext.open(config: config))
         } catch {
-            guard FileManager.default.fileExists(atPath: config.queueDatabasePath),
-                case .readOnly(let reason) = StorageProbe(config: config).condition()
-            else { throw error }
+            guard let reason = Self.unwritable(config) else { throw error }
             throw CommandFailure("\(reason): nothing can be changed; `importer inspect` and `importer backup` still read it")
         }
     }
@@ -52,11 +50,17 @@ struct GlobalOptions: ParsableArguments {
     /// needs to look and to copy.
     func openForReading() throws -> (AppConfig, AppContext) {
         let config = try loadConfig()
-        guard FileManager.default.fileExists(atPath: config.queueDatabasePath),
-            case .readOnly(let reason) = StorageProbe(config: config).condition()
-        else { return (config, try AppContext.open(config: config)) }
+        guard let reason = Self.unwritable(config) else { return (config, try AppContext.open(config: config)) }
         Logger(label: "importer").warning("opened_read_only", metadata: ["reason": "\(reason)"])
         return (config, try AppContext.open(config: config, readOnly: true))
+    }
+
+    /// Why an existing data directory cannot take writes; nil when it can (or is new).
+    private static func unwritable(_ config: AppConfig) -> String? {
+        guard FileManager.default.fileExists(atPath: config.queueDatabasePath),
+            case .readOnly(let reason) = StorageProbe(config: config).condition()
+        else { return nil }
+        return reason
     }
 }
 
