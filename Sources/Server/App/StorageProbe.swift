@@ -32,7 +32,8 @@ public struct StorageProbe: Sendable {
     /// writable in its mount flags), and `access` on each file (an immutable file).
     public func condition() -> Condition {
         var stats = statvfs()
-        if statvfs(directory, &stats) == 0, stats.f_flag & UInt(ST_RDONLY) != 0 {
+        let counted = statvfs(directory, &stats) == 0
+        if counted, stats.f_flag & UInt(ST_RDONLY) != 0 {
             return .readOnly("the data directory's filesystem is mounted read-only")
         }
         let probe = directory + "/.write-probe"
@@ -46,7 +47,7 @@ public struct StorageProbe: Sendable {
         for path in files where access(path, W_OK) != 0 && errno != ENOENT {
             return .readOnly("\((path as NSString).lastPathComponent) cannot be written (\(String(cString: strerror(errno))))")
         }
-        if statvfs(directory, &stats) == 0, stats.f_bavail == 0 { return .full }
+        if counted, stats.f_bavail == 0 { return .full }
         return .writable
     }
 }

@@ -80,14 +80,8 @@ final class UploadSink {
     private func append(_ buffer: ByteBuffer) throws {
         written += buffer.readableBytes
         if written > limit { throw APIError.tooLarge("the upload is over max_upload_bytes (\(limit))") }
-        try buffer.withUnsafeReadableBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw APIError.fromWrite(errno: count < 0 ? errno : ENOSPC, storage: storage.condition()) }
-                offset += count
-            }
+        if let code = buffer.withUnsafeReadableBytes({ Console.writeAll($0, to: descriptor) }) {
+            throw APIError.fromWrite(errno: code, storage: storage.condition())
         }
     }
 
