@@ -20,12 +20,24 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
-        // The system libsqlite3, for the queue's few hot statements (GRDB does the rest).
+        // The system libsqlite3, for the few hot statements (GRDB does the rest).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // What every module and backend shares: UUIDv7 ids, storage faults, process memory.
+        .target(name: "Common"),
+        // SQLite plumbing shared by the queue's and the catalogue's stores: opening a shared WAL
+        // file, raw statements, the WAL checkpointer, file locks, the storage probe and faults.
+        .target(
+            name: "SQLiteSupport",
+            dependencies: [
+                "CSQLite", "Common",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "TaskQueue",
             dependencies: [
-                "CSQLite",
+                "Common", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -35,7 +47,7 @@ let package = Package(
         .target(
             name: "Catalog",
             dependencies: [
-                "TaskQueue",
+                "TaskQueue", "Common", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -43,9 +55,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "TaskQueue",
-                "Catalog",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "TaskQueue", "Catalog", "Common", "SQLiteSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -76,11 +86,16 @@ let package = Package(
         .testTarget(
             name: "TaskQueueTests",
             dependencies: ["TaskQueue", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TaskQueue", "TestSupport", "FuzzTargets"]),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: [
+                "Catalog", "TaskQueue", "Common", "TestSupport", "FuzzTargets", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TaskQueue", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                "Server", "TaskQueue", "Catalog", "Common", "SQLiteSupport", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
         .testTarget(

@@ -1,29 +1,24 @@
 import Foundation
 import TaskQueue
 
-/// What the product tasks need: the catalogue database, the uploads directory, import defaults
-/// and retention.
+/// What the product tasks need: the catalogue's store, the uploads directory, where imports
+/// sort, and the catalogue's settings.
 public struct CatalogContext: Sendable {
-    public let database: CatalogDatabase
-    public let imports: ImportStore
+    public let store: any CatalogStore
     /// `file_path` must resolve inside this directory.
     public let uploadsDirectory: String
-    public var importDefaults: ImportOptions
-    /// Seconds upload files and finished import records are kept.
-    public var importRetention: TimeInterval
-    /// Keep upload files when their import records are cleaned up.
-    public var keepUploads: Bool
+    /// Where an import's scratch file (its sorted runs) goes: the data directory.
+    public let scratchDirectory: String
+    public var configuration: CatalogConfiguration
 
     public init(
-        database: CatalogDatabase, uploadsDirectory: String, importDefaults: ImportOptions = ImportOptions(),
-        importRetention: TimeInterval = 604_800, keepUploads: Bool = false
+        store: any CatalogStore, uploadsDirectory: String, scratchDirectory: String,
+        configuration: CatalogConfiguration = CatalogConfiguration()
     ) {
-        self.database = database
-        self.imports = ImportStore(database: database)
+        self.store = store
         self.uploadsDirectory = uploadsDirectory
-        self.importDefaults = importDefaults
-        self.importRetention = importRetention
-        self.keepUploads = keepUploads
+        self.scratchDirectory = scratchDirectory
+        self.configuration = configuration
     }
 
     /// Resolves `filePath` (relative to the uploads directory, or absolute) and refuses anything

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TaskQueue
 
 /// The product tasks of the seed application (DESIGN.md §5), under their Celery names.
@@ -45,14 +44,14 @@ public enum ProductTasks {
             do {
                 // Checked again: the file may have been removed or replaced since the submission.
                 path = try catalog.confine(filePath)
-                options = try ImportOptions(json: optionsJSON, defaults: catalog.importDefaults)
+                options = try ImportOptions(json: optionsJSON, defaults: catalog.configuration.importDefaults)
             } catch let failure as ImportFailure {
                 try markFailed(importID, failure.message, catalog: catalog)
                 throw failure
             }
             let importer = CSVImporter(
-                database: catalog.database, importID: importID, path: path, token: context.fencingToken,
-                options: options, monitor: TaskMonitor(context: context))
+                store: catalog.store, importID: importID, path: path, token: context.fencingToken,
+                options: options, monitor: TaskMonitor(context: context), scratchDirectory: catalog.scratchDirectory)
             return try importer.run().json
         } catch let failure as ImportFailure {
             if failure.retryable { throw RetryableError(failure.message) }
@@ -67,39 +66,15 @@ public enum ProductTasks {
     private static func record(
         for context: TaskContext, catalog: CatalogContext, filePath: String, userID: String?, options: JSONValue?
     ) throws -> String {
-        try catalog.database.pool.write { db -> String in
-            if let id = context.kwargs["import_id"]?.stringValue,
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM imports WHERE id = ?)", arguments: [id]) == true
-            {
-                try db.execute(sql: "UPDATE imports SET task_id = ? WHERE id = ? AND task_id IS NULL", arguments: [context.id, id])
-                return id
-            }
-            if let id = try String.fetchOne(db, sql: "SELECT id FROM imports WHERE task_id = ?", arguments: [context.id]) {
-                return id
-            }
-            let id = JobID.make()
-            try db.execute(
-                sql: """
-                    INSERT INTO imports (id, task_id, file_path, filename, user_id, options, state, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?)
-                    """,
-                arguments: [
-                    id, context.id, filePath, (filePath as NSString).lastPathComponent, userID,
-                    // Only an object is kept (anything else fails the import with its own message).
-                    JSONValue.object(options?.objectValue ?? [:]).jsonText, Date().timeIntervalSince1970,
-                ])
-            return id
-        }
+        let new = NewImport(
+            filePath: filePath, filename: (filePath as NSString).lastPathComponent, userID: userID,
+            // Only an object is kept (anything else fails the import with its own message).
+            options: .object(options?.objectValue ?? [:]))
+        return try catalog.store.importForTask(taskID: context.id, importID: context.kwargs["import_id"]?.stringValue, new: new)
     }
 
     private static func markFailed(_ importID: String, _ message: String, catalog: CatalogContext) throws {
-        try catalog.database.pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE imports SET state = 'FAILURE', stage = 'failed', message = ?, error = ?, finished_at = ?
-                    WHERE id = ?
-                    """, arguments: [message, message, Date().timeIntervalSince1970, importID])
-        }
+        try catalog.store.failImport(id: importID, message: message)
     }
 
     // MARK: cleanup_old_imports()
@@ -107,23 +82,11 @@ public enum ProductTasks {
     /// Deletes finished import records (and their errors) and upload files older than
     /// `import_retention`; returns the counts.
     static func cleanup(catalog: CatalogContext) throws -> JSONValue {
-        let cutoff = Date().addingTimeInterval(-catalog.importRetention)
-        let records = try catalog.database.pool.write { db -> Int in
-            let ids = try String.fetchAll(
-                db,
-                sql: "SELECT id FROM imports WHERE created_at < ? AND state IN ('SUCCESS','FAILURE','REVOKED')",
-                arguments: [cutoff.timeIntervalSince1970])
-            for id in ids {
-                try db.execute(sql: "DELETE FROM import_errors WHERE import_id = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM imports WHERE id = ?", arguments: [id])
-            }
-            return ids.count
-        }
+        let cutoff = Date().addingTimeInterval(-catalog.configuration.importRetention)
+        let records = try catalog.store.deleteFinishedImports(createdBefore: cutoff)
         var files = 0
-        if !catalog.keepUploads {
-            let running = try catalog.database.pool.read { db in
-                Set(try String.fetchAll(db, sql: "SELECT file_path FROM imports WHERE state IN ('PENDING','RUNNING')"))
-            }
+        if !catalog.configuration.keepUploads {
+            let running = try catalog.store.unfinishedImportFiles()
             let directory = URL(fileURLWithPath: catalog.uploadsDirectory)
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
                 let url = directory.appendingPathComponent(name)

@@ -1,6 +1,7 @@
 import ArgumentParser
+import Catalog
 import Foundation
-import GRDB
+import SQLiteSupport
 import Server
 import TaskQueue
 
@@ -16,21 +17,15 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (_, context) = try options.openForReading()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var files: [JSONValue] = []
-        for (name, source) in [("queue.sqlite", context.store.pool), ("catalog.sqlite", context.catalog.database.pool)] {
-            let path = (directory as NSString).appendingPathComponent(name)
-            guard !FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure("\(path) exists already: back up into an empty directory")
+        let files: [JSONValue]
+        do {
+            files = try context.backup(to: directory).map { path, bytes in
+                ["file": .string(path), "bytes": .int(Int64(bytes)), "integrity": "ok"]
             }
-            let destination = try DatabaseQueue(path: path)
-            try source.backup(to: destination)
-            // One self-contained file: no WAL beside it.
-            try await destination.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
-            let check = try await destination.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } ?? "?"
-            guard check == "ok" else { throw CommandFailure("the copy \(path) failed its integrity check: \(check)") }
-            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-            files.append(["file": .string(path), "bytes": .int(Int64(size)), "integrity": "ok"])
+        } catch let error as QueueError {
+            throw CommandFailure(error.message)
+        } catch let error as CatalogError {
+            throw CommandFailure(error.message)
         }
         printJSON(["directory": .string(directory), "files": .array(files)])
     }
@@ -52,12 +47,13 @@ struct RestoreCommand: AsyncParsableCommand {
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure("\(path) is missing: not a backup") }
-            let check = try await DatabaseQueue(path: path, configuration: Self.readOnly).read { db in
-                try String.fetchOne(db, sql: "PRAGMA integrity_check")
+            do {
+                try SQLiteBackup.integrityCheck(path: path)
+            } catch let error as SQLiteError {
+                throw CommandFailure(error.message)
             }
-            guard check == "ok" else { throw CommandFailure("\(path) failed its integrity check: \(check ?? "?")") }
         }
-        if !force, let live = try Self.liveWorker(config) {
+        if !force, let live = try await Self.liveWorker(config) {
             throw CommandFailure("worker \(live) is running on \(config.dataDir): stop the appliance first (or --force)")
         }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
@@ -69,20 +65,11 @@ struct RestoreCommand: AsyncParsableCommand {
         printJSON(["restored": .string(config.dataDir), "from": .string(directory)])
     }
 
-    static var readOnly: Configuration {
-        var configuration = Configuration()
-        configuration.readonly = true
-        return configuration
-    }
-
-    /// A worker whose heartbeat is fresh, if any.
-    static func liveWorker(_ config: AppConfig) throws -> String? {
+    /// A worker whose heartbeat is fresh, if any (read from the queue database, read-only).
+    static func liveWorker(_ config: AppConfig) async throws -> String? {
         guard FileManager.default.fileExists(atPath: config.queueDatabasePath) else { return nil }
-        let queue = try DatabaseQueue(path: config.queueDatabasePath, configuration: readOnly)
-        let since = Date().timeIntervalSince1970 - WorkerConfiguration.staleAfter(heartbeatInterval: config.heartbeatInterval)
-        return try queue.read { db in
-            guard try db.tableExists("workers") else { return nil }
-            return try String.fetchOne(db, sql: "SELECT name FROM workers WHERE last_seen >= ? LIMIT 1", arguments: [since])
-        }
+        let store = try SQLiteQueueStore(path: config.queueDatabasePath, options: SQLiteOptions(readOnly: true))
+        let staleAfter = WorkerConfiguration.staleAfter(heartbeatInterval: config.heartbeatInterval)
+        return try await store.workers(seenWithin: staleAfter).first?.name
     }
 }

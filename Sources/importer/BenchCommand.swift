@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SQLiteSupport
 import Server
 import TaskQueue
 
@@ -65,26 +66,29 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Jobs per enqueuer.") var jobs = 200
 
     func run() async throws {
-        let (_, context) = try options.open()
-        guard context.client.registry.task(named: TestTasks.noop) != nil else {
+        let appliance = try options.build(ProcessRoles(workers: true, hostname: options.hostname))
+        let client = appliance.context.client
+        guard client.registry.task(named: TestTasks.noop) != nil else {
             throw CommandFailure("bench load needs enable_test_tasks (IMPORTER_ENABLE_TEST_TASKS=true)")
         }
         let logger = Logger(label: "importer.load")
-        let worker = context.makeWorker(name: options.hostname, logger: logger)
-        let running = Task { try await worker.run() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<enqueuers {
-                group.addTask {
-                    for _ in 0..<jobs {
-                        let id = try await context.client.submit(TaskSubmission(name: TestTasks.noop)).id
-                        Console.output(id + "\n")
+        let services = appliance.serviceGroup(logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { running in
+            running.addTask { try await services.run() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<enqueuers {
+                    group.addTask {
+                        for _ in 0..<jobs {
+                            let id = try await client.submit(TaskSubmission(name: TestTasks.noop)).id
+                            Console.output(id + "\n")
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            logger.info("load_enqueued", metadata: ["jobs": "\(enqueuers * jobs)"])
+            await services.triggerGracefulShutdown()
+            try await running.waitForAll()
         }
-        logger.info("load_enqueued", metadata: ["jobs": "\(enqueuers * jobs)"])
-        worker.beginWarmShutdown()
-        try await running.value
     }
 }

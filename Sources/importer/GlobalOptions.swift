@@ -32,16 +32,22 @@ struct GlobalOptions: ParsableArguments {
         return config
     }
 
-    /// Opens the data directory for reading and writing; where it cannot take writes, the
-    /// error says so and names the commands that still read it.
-    func open(extraFlags: [String: JSONValue] = [:]) throws -> (AppConfig, AppContext) {
+    /// Builds the appliance for `roles` on the data directory, opened for reading and writing;
+    /// where it cannot take writes, the error says so and names the commands that still read it.
+    func build(_ roles: ProcessRoles, extraFlags: [String: JSONValue] = [:]) throws -> Appliance {
         let config = try loadConfig(extraFlags: extraFlags)
         do {
-            return (config, try AppContext.open(config: config))
+            return try Appliance.build(config: config, roles: roles, logger: Logger(label: "importer"))
         } catch {
             guard let reason = Self.unwritable(config) else { throw error }
             throw CommandFailure("\(reason): nothing can be changed; `importer inspect` and `importer backup` still read it")
         }
+    }
+
+    /// Opens the data directory for a command that reads and submits (no services).
+    func open(extraFlags: [String: JSONValue] = [:]) throws -> (AppConfig, AppContext) {
+        let context = try build(.command, extraFlags: extraFlags).context
+        return (context.config, context)
     }
 
     /// Opens the data directory for a command that only reads (inspect, backup). Where the
@@ -50,15 +56,18 @@ struct GlobalOptions: ParsableArguments {
     /// needs to look and to copy.
     func openForReading() throws -> (AppConfig, AppContext) {
         let config = try loadConfig()
-        guard let reason = Self.unwritable(config) else { return (config, try AppContext.open(config: config)) }
-        Logger(label: "importer").warning("opened_read_only", metadata: ["reason": "\(reason)"])
-        return (config, try AppContext.open(config: config, readOnly: true))
+        let logger = Logger(label: "importer")
+        guard let reason = Self.unwritable(config) else {
+            return (config, try Appliance.build(config: config, roles: .command, logger: logger).context)
+        }
+        logger.warning("opened_read_only", metadata: ["reason": "\(reason)"])
+        return (config, try Appliance.build(config: config, roles: .command, readOnly: true, logger: logger).context)
     }
 
     /// Why an existing data directory cannot take writes; nil when it can (or is new).
     private static func unwritable(_ config: AppConfig) -> String? {
         guard FileManager.default.fileExists(atPath: config.queueDatabasePath),
-            case .readOnly(let reason) = StorageProbe(config: config).condition()
+            case .readOnly(let reason) = config.storageProbe.condition()
         else { return nil }
         return reason
     }

@@ -49,7 +49,7 @@ struct ImportCommand: AsyncParsableCommand {
             }
             if job.state.isFinal {
                 if terminal { Console.error("\n") }
-                let record = try await context.catalog.imports.record(id: importID)
+                let record = try await context.catalog.store.importRecord(id: importID)
                 switch job.state {
                 case .success:
                     printJSON(job.result ?? .null)

@@ -60,27 +60,18 @@ struct HTTPOptions: ParsableArguments {
 }
 
 enum ProcessRunner {
-    /// Runs the HTTP server and/or the worker until SIGTERM/SIGINT: the first signal is a warm
+    /// Runs the appliance's services for `roles` until SIGTERM/SIGINT: the first signal is a warm
     /// shutdown (`shutdown_grace`), a second one cold (leases released at once).
     static func run(options: GlobalOptions, http: HTTPOptions?, workers: Bool, queues: String?, beat: Bool) async throws {
-        let (_, context) = try options.open(extraFlags: http?.flags ?? [:])
+        let queueList = queues?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let queues, workers, queueList?.isEmpty ?? true {
+            throw CommandFailure("--queues '\(queues)' names no queue")
+        }
+        let roles = ProcessRoles(
+            http: http != nil, workers: workers, beat: beat, queues: queueList, hostname: options.hostname)
+        let appliance = try options.build(roles, extraFlags: http?.flags ?? [:])
         let logger = Logger(label: "importer")
-        var services: [any Service] = []
-        if workers {
-            let queueList = queues?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
-            if let queues, queueList?.isEmpty ?? true {
-                throw CommandFailure("--queues '\(queues)' names no queue")
-            }
-            services.append(context.makeWorker(name: options.hostname, queues: queueList, logger: logger))
-        }
-        let scheduler = beat ? context.makeBeat(logger: logger) : nil
-        if let scheduler { services.append(scheduler) }
-        if http != nil {
-            // Last in the group: on shutdown the HTTP server stops first, then the workers.
-            services.append(try APIServer.make(APIService(context: context, beat: scheduler), logger: logger))
-        }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        let group = appliance.serviceGroup(logger: logger)
         let running = Task { try await group.run() }
         // ServiceGroup cannot map one signal to both graceful shutdown and cancellation, so
         // the signals are counted here: the first is warm, the second cold.

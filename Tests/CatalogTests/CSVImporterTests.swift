@@ -22,7 +22,7 @@ import Testing
         #expect(try second.get().updated == 2)
         #expect(try fixture.products() == ["Ab-1|Third|d3|1", "C|Other|z|1", "new|New|n|1", "É-1|Upper|q|1"])
         // The kept product count follows the creations.
-        let counts = try await fixture.database.pool.read { db in
+        let counts = try fixture.sql { db in
             (try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products"))
         }
         #expect(counts.0 == 4)
@@ -189,39 +189,35 @@ import Testing
     @Test func aStaleDeliveryCannotWriteAndAResumedOneContinuesFromItsCheckpoint() async throws {
         let fixture = try CatalogFixture(batchRows: 2)
         let name = try fixture.upload("sku,name\nA,1\nB,2\nC,3\nD,4\nE,5\nF,6\n")
-        let record = try await fixture.catalog.imports.create(taskID: nil, filePath: name, filename: name, userID: nil)
-        let path = try fixture.catalog.confine(name)
+        let record = try await fixture.catalog.store.createImport(NewImport(filePath: name, filename: name))
         // Delivery 1 commits one batch, then stops (as if its process died).
-        let first = CSVImporter(
-            database: fixture.database, importID: record.id, path: path, token: 1, options: ImportOptions(batchRows: 2),
-            monitor: RecordingMonitor(cancelAfter: 1))
+        let first = try fixture.importer(
+            record, token: 1, options: ImportOptions(batchRows: 2), monitor: RecordingMonitor(cancelAfter: 1))
         _ = try? first.run()
-        try await fixture.database.pool.write { db in
+        try fixture.sql { db in
             // Simulate the crash: the record is left running, the lock held by delivery 1.
             try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [record.id])
             try db.execute(sql: "UPDATE catalog_lock SET import_id = ?, token = 1", arguments: [record.id])
         }
         #expect(try fixture.products().count == 2)
         // Delivery 2 takes the lock over with its newer token and resumes at the checkpoint.
-        let second = CSVImporter(
-            database: fixture.database, importID: record.id, path: path, token: 2, options: ImportOptions(batchRows: 2),
-            monitor: RecordingMonitor())
+        let second = try fixture.importer(
+            record, token: 2, options: ImportOptions(batchRows: 2), monitor: RecordingMonitor())
         let summary = try second.run()
         #expect(summary.created == 6)
         #expect(summary.rowsProcessed == 6)
         #expect(try fixture.products().count == 6)
-        #expect(try await fixture.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") } == 6)
+        #expect(try fixture.sql { db in try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") } == 6)
         // Delivery 1 writing again is refused by the fence.
-        let stale = CSVImporter(
-            database: fixture.database, importID: record.id, path: path, token: 1, options: ImportOptions(batchRows: 2),
-            monitor: RecordingMonitor())
-        try await fixture.database.pool.write { db in
+        let stale = try fixture.importer(
+            record, token: 1, options: ImportOptions(batchRows: 2), monitor: RecordingMonitor())
+        try fixture.sql { db in
             try db.execute(sql: "UPDATE catalog_lock SET import_id = ?, token = 2, heartbeat_at = ?", arguments: [record.id, Date().timeIntervalSince1970])
             try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [record.id])
         }
         #expect(throws: ImportFailure.self) { try stale.run() }
         #expect(try fixture.products().count == 6)
-        let lockToken = try await fixture.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT token FROM catalog_lock") }
+        let lockToken = try fixture.sql { db in try Int.fetchOne(db, sql: "SELECT token FROM catalog_lock") }
         #expect(lockToken == 2)
     }
 
@@ -242,8 +238,8 @@ import Testing
     @Test func anImportWaitsWhileAnotherHoldsTheLockAndCanBeRevokedMeanwhile() async throws {
         let fixture = try CatalogFixture()
         // Given a running import holding the catalogue lock
-        let other = try await fixture.catalog.imports.create(taskID: nil, filePath: "x", filename: nil, userID: nil)
-        try await fixture.database.pool.write { db in
+        let other = try await fixture.catalog.store.createImport(NewImport(filePath: "x", filename: nil))
+        try fixture.sql { db in
             try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [other.id])
             try db.execute(
                 sql: "UPDATE catalog_lock SET import_id = ?, token = 7, heartbeat_at = ?",
@@ -261,7 +257,7 @@ import Testing
         #expect(record.state == .revoked)
         #expect(try fixture.products().isEmpty)
         // Once the holder finishes, the lock is free for the next import
-        try await fixture.database.pool.write { db in
+        try fixture.sql { db in
             try db.execute(sql: "UPDATE imports SET state = 'SUCCESS' WHERE id = ?", arguments: [other.id])
         }
         #expect(try await fixture.importCSV("sku,name\nA,1\n").0.get().created == 1)

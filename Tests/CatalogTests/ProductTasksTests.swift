@@ -57,7 +57,7 @@ import Testing
             #expect(record.result?["rows_processed"] == 4)
             #expect(record.meta?["stage"] == "complete")
             #expect(record.meta?["message"] == "Import Complete")
-            let importRecord = try #require(try await fixture.catalog.imports.record(taskID: id))
+            let importRecord = try #require(try await fixture.catalog.store.importRecord(taskID: id))
             #expect(importRecord.state == .success)
             #expect(record.result?["import_id"] == .string(importRecord.id))
         }
@@ -73,7 +73,7 @@ import Testing
                 let id = try await client.submit(
                     TaskSubmission(name: ProductTasks.processCSVImport, kwargs: ["file_path": .string(name), "options": options])).id
                 _ = try await finished(store, id)
-                let record = try #require(try await fixture.catalog.imports.record(taskID: id))
+                let record = try #require(try await fixture.catalog.store.importRecord(taskID: id))
                 #expect(record.options == [:], "\(options)")
             }
         }
@@ -142,11 +142,11 @@ import Testing
         let name = try fixture.upload("sku,name\nA,1\n")
         let (result, _) = try await fixture.importFile(name)
         _ = try result.get()
-        catalog.importRetention = 3600
+        catalog.configuration.importRetention = 3600
         #expect(try ProductTasks.cleanup(catalog: catalog) == ["imports_deleted": 0, "files_deleted": 0])
-        catalog.importRetention = 0.001
+        catalog.configuration.importRetention = 0.001
         try await Task.sleep(for: .milliseconds(20))
         #expect(try ProductTasks.cleanup(catalog: catalog) == ["imports_deleted": 1, "files_deleted": 1])
-        #expect(try await fixture.catalog.imports.records(limit: 10, offset: 0).total == 0)
+        #expect(try await fixture.catalog.store.importRecords(limit: 10, offset: 0).total == 0)
     }
 }

@@ -48,7 +48,7 @@ import Testing
         #expect(second.created == merged.count - model.count)
         #expect(second.updated == 1000 - second.created)
         #expect(try fixture.products() == Self.expected(merged))
-        let count = try await fixture.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") }
+        let count = try fixture.sql { db in try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") }
         #expect(count == merged.count)
     }
 
@@ -56,26 +56,21 @@ import Testing
         let fixture = try CatalogFixture(batchRows: 50, sortMemoryBytes: 2048)
         let (csv, model, distinct) = Self.randomCSV(rows: 2000, keys: 600, seed: 11)
         let name = try fixture.upload(csv)
-        let record = try await fixture.catalog.imports.create(taskID: nil, filePath: name, filename: name, userID: nil)
-        let path = try fixture.catalog.confine(name)
+        let record = try await fixture.catalog.store.createImport(NewImport(filePath: name, filename: name))
         // Delivery 1 stops after the merge's fourth batch of 50 keys (as if its worker died).
-        let first = CSVImporter(
-            database: fixture.database, importID: record.id, path: path, token: 1, options: fixture.catalog.importDefaults,
-            monitor: RecordingMonitor(armedBy: { $0["stage"] == "importing" }, thenChecks: 3))
+        let first = try fixture.importer(
+            record, token: 1, monitor: RecordingMonitor(armedBy: { $0["stage"] == "importing" }, thenChecks: 3))
         #expect(throws: TaskCancelled.self) { try first.run() }
         #expect(try fixture.products().count == 200)
-        try await fixture.database.pool.write { db in
+        try fixture.sql { db in
             try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [record.id])
             try db.execute(sql: "UPDATE catalog_lock SET import_id = ?, token = 1", arguments: [record.id])
         }
-        let checkpoint = try #require(try await fixture.catalog.imports.record(id: record.id)?.checkpointKey)
+        let checkpoint = try #require(try await fixture.catalog.store.importRecord(id: record.id)?.checkpointKey)
         #expect(!checkpoint.isEmpty)
         // Delivery 2 reads the file again and writes only the keys after the checkpoint.
         let monitor = RecordingMonitor()
-        let summary = try CSVImporter(
-            database: fixture.database, importID: record.id, path: path, token: 2, options: fixture.catalog.importDefaults,
-            monitor: monitor
-        ).run()
+        let summary = try fixture.importer(record, token: 2, monitor: monitor).run()
         #expect(summary.created == distinct)
         #expect(summary.updated == 2000 - distinct)
         #expect(summary.rowsProcessed == 2000)

@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func celeryStatusOfFailureAndUnknownIds() async throws {
-        let api = try APIHarness { $0.maxRetries = 0 }
+        let api = try APIHarness { $0.worker.defaultRetry.maxRetries = 0 }
         try await api.withWorker {
             let id = try #require(
                 try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.fail", "args": [1]]).json["task_id"]?.stringValue)
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func submitValidatesAndHonoursIdempotencyKeys() async throws {
-        let api = try APIHarness { $0.maxPayloadBytes = 2048 }
+        let api = try APIHarness { $0.queue.maxPayloadBytes = 2048 }
         let ok = try await api.send(
             .post, "/api/v1/tasks", headers: [.idempotencyKey: "k-1"],
             json: ["name": "importer.testing.noop", "args": [1], "kwargs": ["a": "b"], "queue": "q", "priority": 9])
@@ -148,8 +148,8 @@ import Testing
 
     @Test func detailShowsEveryAttemptWithItsError() async throws {
         let api = try APIHarness {
-            $0.retryDelay = 0
-            $0.retryJitter = false
+            $0.worker.defaultRetry.delay = 0
+            $0.worker.defaultRetry.jitter = false
         }
         try await api.withWorker {
             let id = try #require(
@@ -225,7 +225,7 @@ import Testing
     }
 
     @Test func requestsAreLoggedWithoutTheAuthorizationHeader() async throws {
-        let api = try APIHarness { $0.authToken = "secret-token-0123456789" }
+        let api = try APIHarness { $0.http.authToken = "secret-token-0123456789" }
         _ = try await api.send(.post, "/api/v1/celery/test", headers: [.authorization: "Bearer secret-token-0123456789"])
         let line = try #require(api.logs.all.last { $0.hasPrefix("request ") })
         #expect(line.contains("http.method=POST"))

@@ -9,7 +9,7 @@ import Testing
     static let token = "test-token-0123456789abcdef"
 
     @Test func mutatingRoutesNeedTheBearerToken() async throws {
-        let api = try APIHarness { $0.authToken = Self.token }
+        let api = try APIHarness { $0.http.authToken = Self.token }
         let mutating = api.service.routes.filter(\.mutating)
         #expect(mutating.count >= 5)
         let paths = mutating.map { route in
@@ -39,8 +39,8 @@ import Testing
 
     @Test func authReadProtectsReadsButNotHealth() async throws {
         let api = try APIHarness {
-            $0.authToken = Self.token
-            $0.authRead = true
+            $0.http.authToken = Self.token
+            $0.http.authRead = true
         }
         #expect(try await api.send(.get, "/api/v1/tasks").status == .unauthorized)
         #expect(try await api.send(.get, "/metrics").status == .unauthorized)
@@ -60,10 +60,9 @@ import Testing
         var config = AppConfig()
         config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("auth-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: config.dataDir) }
-        config.host = "0.0.0.0"
-        let context = try AppContext.open(config: config)
+        config.http.host = "0.0.0.0"
         #expect(throws: APIServer.Refusal.self) {
-            _ = try APIServer.make(APIService(context: context), logger: .init(label: "test"))
+            _ = try Appliance.build(config: config, roles: .serve, logger: .init(label: "test"))
         }
     }
 }

@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func cursorPagingIsStableWhileAnImportRuns() async throws {
-        let api = try APIHarness { $0.importBatchRows = 1000 }
+        let api = try APIHarness { $0.catalog.importDefaults.batchRows = 1000 }
         var first = "sku,name\n"
         for index in 0..<3000 { first += "old-\(index),Old \(index)\n" }
         _ = try await runImport(api, first)
@@ -133,9 +133,9 @@ import Testing
 
     @Test func seedStatusWhileProcessingEstimatesTheTotalFromBytes() async throws {
         let api = try APIHarness()
-        let record = try await api.context.catalog.imports.create(
-            taskID: "task-running", filePath: "f.csv", filename: "f.csv", userID: nil)
-        try await api.context.catalog.database.pool.write { db in
+        let record = try await api.context.catalog.store.createImport(
+            NewImport(taskID: "task-running", filePath: "f.csv", filename: "f.csv"))
+        try api.catalogSQL { db in
             try db.execute(
                 sql: """
                     UPDATE imports SET state = 'RUNNING', stage = 'parsing', rows_processed = 100, bytes_read = 250,
@@ -150,7 +150,7 @@ import Testing
         #expect(status.json["total"] == 400)
         #expect(status.json["message"] == "Parsing CSV")
         // Merging: the rest, by the share of valid rows written.
-        try await api.context.catalog.database.pool.write { db in
+        try api.catalogSQL { db in
             try db.execute(
                 sql: """
                     UPDATE imports SET stage = 'importing', bytes_read = 1000, rows_processed = 400, skipped = 0,
@@ -161,7 +161,7 @@ import Testing
         #expect(merging.json["progress_percent"]?.doubleValue == 70)
         #expect(merging.json["message"] == "Importing")
         // A revoked import shows as Failed with the message "Revoked".
-        try await api.context.catalog.database.pool.write { db in
+        try api.catalogSQL { db in
             try db.execute(sql: "UPDATE imports SET state = 'REVOKED', message = 'Revoked' WHERE id = ?", arguments: [record.id])
         }
         let revoked = try await api.send(.get, "/api/v1/products/upload/task-running/status")

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import Server
@@ -16,7 +17,7 @@ import Testing
         let config = try ConfigLoader.load(file: nil, environment: ["HOME": "/root"], directory: directory)
         #expect(config == AppConfig())
         #expect(config.dataDir == "./data")
-        #expect(config.visibilityTimeout == 30)
+        #expect(config.queue.visibilityTimeout == 30)
         #expect(config.pools() == WorkerConfiguration.defaultPools)
     }
 
@@ -32,11 +33,11 @@ import Testing
                           "IMPORTER_WORKER_POOLS": #"[{"queues": ["a", "b"], "concurrency": 3}]"#],
             flags: ["data_dir": "/from/flag"], directory: directory)
         // Then the last source wins, key by key
-        #expect(config.visibilityTimeout == 20)
-        #expect(config.maxRetries == 1)
+        #expect(config.queue.visibilityTimeout == 20)
+        #expect(config.worker.defaultRetry.maxRetries == 1)
         #expect(config.dataDir == "/from/flag")
         #expect(config.taskRoutes == ["x": "q"])
-        #expect(config.workerPools == [WorkerInfo.Pool(queues: ["a", "b"], concurrency: 3)])
+        #expect(config.worker.pools == [WorkerInfo.Pool(queues: ["a", "b"], concurrency: 3)])
     }
 
     @Test func explicitConfigFileMustExist() throws {
@@ -140,7 +141,7 @@ import Testing
              "data_dir": "\#(directory)/data"}
             """#.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
         let config = try ConfigLoader.load(file: nil, environment: [:], directory: directory)
-        let context = try AppContext.open(config: config)
+        let context = try Appliance.build(config: config, roles: .command, logger: Logger(label: "test")).context
         let byName = Dictionary(uniqueKeysWithValues: context.schedules.map { ($0.name, $0) })
         #expect(context.schedules.map(\.name) == ["cleanup_old_imports", "result_expiry", "nightly"])
         #expect(byName["result_expiry"]?.spec == .every(60))
@@ -157,7 +158,7 @@ import Testing
         config.dataDir = try temporaryDirectory()
         config.schedules = [ScheduleConfig(name: "typo", task: "app.tasks.nope", spec: .every(5))]
         #expect {
-            try AppContext.open(config: config)
+            try Appliance.build(config: config, roles: .command, logger: Logger(label: "test"))
         } throws: { error in
             "\(error)".contains("schedule 'typo': the task 'app.tasks.nope' is not registered")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import Server
@@ -64,7 +65,7 @@ import Testing
         var config = AppConfig()
         config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("reg-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: config.dataDir) }
-        let context = try AppContext.open(config: config)
+        let context = try Appliance.build(config: config, roles: .command, logger: Logger(label: "test")).context
         #expect(
             AppContext.registry(config, catalog: context.catalog, store: context.store).names == [
                 "app.tasks.product_tasks.cleanup_old_imports", "app.tasks.product_tasks.process_csv_import",

@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func anExpiredAndSweptResultAnswers404SayingItExpiredOrNeverExisted() async throws {
-        let api = try APIHarness { $0.resultExpires = 1 }
+        let api = try APIHarness { $0.queue.resultExpires = 1 }
         let submitted = try await api.send(.post, "/api/v1/celery/test")
         let id = try #require(submitted.json["task_id"]?.stringValue)
         try await api.withWorker {

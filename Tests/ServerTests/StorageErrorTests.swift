@@ -1,11 +1,15 @@
+import Common
 import Foundation
 import GRDB
+import SQLiteSupport
 import Testing
 
 @testable import Server
+@testable import TaskQueue
 
 /// How a storage failure reaches a client: what SQLite says, completed by what the filesystem
-/// says (SQLite reports a write refused by a read-only disk as a plain I/O error).
+/// says (SQLite reports a write refused by a read-only disk as a plain I/O error), becomes a
+/// backend-neutral fault in the store, which the API answers.
 @Suite struct StorageErrorTests {
     static let readOnly = StorageProbe.Condition.readOnly("the data directory cannot be written (Read-only file system)")
 
@@ -23,7 +27,8 @@ import Testing
     func aDatabaseErrorBecomesAClearStorageError(code: ResultCode, storage: StorageProbe.Condition, status: Int, expected: String)
         throws
     {
-        let error = try #require(APIError.from(DatabaseError(resultCode: code), storage: storage))
+        let fault = try #require(SQLiteFault.classify(DatabaseError(resultCode: code), condition: { storage }))
+        let error = APIError.from(QueueError.storage(fault))
         #expect(error.status.code == status)
         #expect(error.code == expected)
         if case .readOnly(let reason) = storage, expected == "storage_read_only" {
@@ -32,8 +37,8 @@ import Testing
     }
 
     @Test func otherDatabaseErrorsAreNotStorageErrors() {
-        #expect(APIError.from(DatabaseError(resultCode: .SQLITE_CONSTRAINT), storage: Self.readOnly) == nil)
-        #expect(APIError.from(DatabaseError(resultCode: .SQLITE_ERROR), storage: .writable) == nil)
+        #expect(SQLiteFault.classify(DatabaseError(resultCode: .SQLITE_CONSTRAINT), condition: { Self.readOnly }) == nil)
+        #expect(SQLiteFault.classify(DatabaseError(resultCode: .SQLITE_ERROR), condition: { .writable }) == nil)
     }
 
     @Test(arguments: [

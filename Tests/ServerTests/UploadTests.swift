@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func uploadLimitsEmptyBodiesAndMediaTypes() async throws {
-        let api = try APIHarness { $0.maxUploadBytes = 10 }
+        let api = try APIHarness { $0.http.maxUploadBytes = 10 }
         #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: Self.csv).status == .contentTooLarge)
         let big = Self.multipart([("file", "f.csv", Self.csv)])
         #expect(
@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func uploadNeedsTheTokenWhenConfigured() async throws {
-        let api = try APIHarness { $0.authToken = "upload-token-0123456789" }
+        let api = try APIHarness { $0.http.authToken = "upload-token-0123456789" }
         #expect(try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: Self.csv).status == .unauthorized)
     }
 
@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func eventsFollowAnImportToItsEndAndALateClientGetsTheFinalEventAtOnce() async throws {
-        let api = try APIHarness { $0.importBatchRows = 500 }
+        let api = try APIHarness { $0.catalog.importDefaults.batchRows = 500 }
         var csv = "sku,name\n"
         for index in 0..<20_000 { csv += "sku-\(index),Product \(index)\n" }
         let upload = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: csv)

@@ -1,8 +1,7 @@
 import Foundation
-import GRDB
 import TaskQueue
 
-/// An import as recorded in `catalog.sqlite`: state, counts, checkpoint, timings, error.
+/// An import as recorded: state, counts, checkpoint, timings, error.
 public struct ImportRecord: Sendable, Equatable {
     public enum State: String, Sendable {
         case pending = "PENDING", running = "RUNNING", success = "SUCCESS", failure = "FAILURE", revoked = "REVOKED"
@@ -49,31 +48,5 @@ public struct ImportRecord: Sendable, Equatable {
         let merging = stage == "parsing" || valid <= 0 ? 0 : min(1, Double(merged) / Double(valid))
         let share = stage == "parsing" ? 0.4 * reading : 0.4 * reading + 0.6 * merging
         return (share * 1000).rounded() / 10
-    }
-
-    init(row: Row) {
-        id = row["id"]
-        taskID = row["task_id"]
-        filePath = row["file_path"]
-        filename = row["filename"]
-        userID = row["user_id"]
-        options = .object((try? JSONValue(parsing: row["options"] as String))?.objectValue ?? [:])
-        state = State(rawValue: row["state"]) ?? .pending
-        stage = row["stage"]
-        message = row["message"]
-        error = row["error"]
-        warnings = ((try? JSONValue(parsing: row["warnings"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
-        created = row["created"]
-        updated = row["updated"]
-        skipped = row["skipped"]
-        rowsProcessed = row["rows_processed"]
-        errorCount = row["error_count"]
-        bytesRead = row["bytes_read"]
-        bytesTotal = row["bytes_total"]
-        rowsMerged = row["rows_merged"]
-        checkpointKey = (row["checkpoint_key"] as Data?).map { [UInt8]($0) }
-        createdAt = Date(timeIntervalSince1970: row["created_at"])
-        startedAt = (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-        finishedAt = (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:))
     }
 }

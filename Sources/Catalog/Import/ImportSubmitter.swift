@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import TaskQueue
 
@@ -16,7 +17,7 @@ public struct ImportSubmitter: Sendable {
     public func uploadName(for filename: String) -> String {
         let base = (filename as NSString).lastPathComponent.replacingOccurrences(of: "/", with: "_")
         let safe = base.isEmpty ? "upload.csv" : String(base.prefix(120))
-        return "\(JobID.make())-\(safe)"
+        return "\(UUIDv7.make())-\(safe)"
     }
 
     /// Copies `source` into the uploads directory; returns the stored name.
@@ -36,20 +37,20 @@ public struct ImportSubmitter: Sendable {
         storedName: String, filename: String?, userID: String? = nil, options: JSONValue = [:],
         idempotencyKey: String? = nil
     ) async throws -> (importID: String, taskID: String) {
-        let importID = JobID.make()
-        try await catalog.imports.create(
-            id: importID, taskID: nil, filePath: storedName, filename: filename, userID: userID, options: options)
+        let importID = UUIDv7.make()
+        _ = try await catalog.store.createImport(
+            NewImport(id: importID, filePath: storedName, filename: filename, userID: userID, options: options))
         var kwargs: [String: JSONValue] = ["file_path": .string(storedName), "import_id": .string(importID), "options": options]
         if let userID { kwargs["user_id"] = .string(userID) }
         let submitted = try await client.submit(
             TaskSubmission(name: ProductTasks.processCSVImport, kwargs: kwargs, idempotencyKey: idempotencyKey))
-        if submitted.existing, let earlier = try await catalog.imports.record(taskID: submitted.id) {
+        if submitted.existing, let earlier = try await catalog.store.importRecord(taskID: submitted.id) {
             // The same Idempotency-Key within 24 h: the earlier import stands, this copy goes.
-            try await catalog.imports.delete(id: importID)
+            try await catalog.store.deleteUnstartedImport(id: importID)
             try? FileManager.default.removeItem(atPath: (catalog.uploadsDirectory as NSString).appendingPathComponent(storedName))
             return (earlier.id, submitted.id)
         }
-        try await catalog.imports.attach(importID: importID, taskID: submitted.id)
+        try await catalog.store.attachImport(id: importID, taskID: submitted.id)
         return (importID, submitted.id)
     }
 }

@@ -1,38 +1,48 @@
 import Catalog
 import Foundation
 import Logging
+import SQLiteSupport
+import ServiceLifecycle
 import TaskQueue
 
-/// The opened appliance: configuration, queue storage, the task registry and a client.
-/// Built the same way by the CLI and by tests.
+/// The opened appliance: configuration, the queue's and the catalogue's stores, the task
+/// registry and a client. `Appliance.build` makes it for every command and for the tests.
 public struct AppContext: Sendable {
     public let config: AppConfig
-    public let store: SQLiteQueueStore
+    public let store: any QueueStore
     public let client: QueueClient
     public let catalog: CatalogContext
     /// The built-in and configured schedules (DESIGN.md §4), checked against the registry.
     public let schedules: [ScheduleDefinition]
+    /// What the storage runs in the background while the process serves (the SQLite WAL
+    /// checkpointers); none when opened read-only.
+    public let storageServices: [any Service]
+    /// Asks the filesystem whether the data directory can be written.
+    public let storageProbe: StorageProbe
+    /// The databases `importer backup` copies, by file name.
+    let backups: [(file: String, source: any OnlineBackup)]
 
     /// Opens (creating and migrating) the data directory's databases. `readOnly` opens existing
     /// databases without creating, locking or migrating anything (for reads from a data
-    /// directory that cannot take writes); every write then fails with `SQLITE_READONLY`.
-    public static func open(config: AppConfig, readOnly: Bool = false) throws -> AppContext {
+    /// directory that cannot take writes); every write then fails as `storage_read_only`.
+    static func open(config: AppConfig, readOnly: Bool = false) throws -> AppContext {
         if !readOnly {
             try createDirectory(config.dataDir)
             try createDirectory(config.uploadsDirectory)
         }
         let options = SQLiteOptions(synchronous: config.synchronous, readOnly: readOnly)
-        let store = try SQLiteQueueStore(path: config.queueDatabasePath, options: options, policy: config.storePolicy)
+        let probe = config.storageProbe
+        let queue = try SQLiteQueueStore(path: config.queueDatabasePath, options: options, policy: config.queue, probe: probe)
+        let catalogStore = try SQLiteCatalogStore(path: config.catalogDatabasePath, options: options, probe: probe)
         let catalog = CatalogContext(
-            database: try CatalogDatabase(path: config.catalogDatabasePath, options: options),
-            uploadsDirectory: config.uploadsDirectory,
-            importDefaults: ImportOptions(batchRows: config.importBatchRows, maxFieldBytes: config.csvMaxFieldBytes),
-            importRetention: config.importRetention, keepUploads: config.keepUploads)
-        let client = QueueClient(
-            store: store, registry: registry(config, catalog: catalog, store: store), routes: config.taskRoutes)
-        let schedules = try BuiltinSchedules.definitions(
-            builtins: config.builtinSchedules, schedules: config.schedules, client: client)
-        return AppContext(config: config, store: store, client: client, catalog: catalog, schedules: schedules)
+            store: catalogStore, uploadsDirectory: config.uploadsDirectory, scratchDirectory: config.dataDir,
+            configuration: config.catalog)
+        let client = QueueClient(store: queue, registry: registry(config, catalog: catalog, store: queue), routes: config.taskRoutes)
+        let schedules = try BuiltinSchedules.definitions(builtins: config.builtinSchedules, schedules: config.schedules, client: client)
+        return AppContext(
+            config: config, store: queue, client: client, catalog: catalog, schedules: schedules,
+            storageServices: [queue.checkpointer, catalogStore.checkpointer].compactMap { $0 }, storageProbe: probe,
+            backups: [("queue.sqlite", queue), ("catalog.sqlite", catalogStore)])
     }
 
     /// Every task this configuration registers: the product tasks, the result-expiry sweep, and
@@ -45,19 +55,13 @@ public struct AppContext: Sendable {
         return registry
     }
 
-    /// The process's worker, running `pools` (default: the configured ones).
-    public func makeWorker(name: String? = nil, queues: [String]? = nil, logger: Logger) -> Worker {
-        var configuration = WorkerConfiguration(
-            name: name.map { WorkerConfiguration.nodeName(hostname: $0) } ?? WorkerConfiguration.defaultName(),
-            pools: config.pools(queues: queues))
-        configuration.pollInterval = config.pollInterval
-        configuration.shutdownGrace = config.shutdownGrace
-        configuration.defaultRetry = config.retryOptions
+    /// The process's worker, running `queues` as one pool or else the configured pools, named
+    /// after `hostname` when given.
+    public func makeWorker(hostname: String? = nil, queues: [String]? = nil, logger: Logger) -> Worker {
+        var configuration = config.worker
+        configuration.name = hostname.map { WorkerConfiguration.nodeName(hostname: $0) } ?? WorkerConfiguration.defaultName()
+        configuration.pools = config.pools(queues: queues)
         configuration.heartbeatInterval = config.heartbeatInterval
-        configuration.softTimeLimit = config.softTimeLimit
-        configuration.timeLimit = config.timeLimit
-        configuration.maxRunawayTasks = config.maxRunawayTasks
-        configuration.rateLimits = config.rateLimits
         return Worker(configuration: configuration, client: client, logger: logger)
     }
 
@@ -74,8 +78,15 @@ public struct AppContext: Sendable {
             staleAfter: WorkerConfiguration.staleAfter(heartbeatInterval: config.heartbeatInterval))
     }
 
-    /// Asks the filesystem whether the data directory can be written.
-    public var storageProbe: StorageProbe { StorageProbe(config: config) }
+    /// Copies every database into `directory` while the appliance runs (SQLite's online backup
+    /// from one read snapshot each), each checked; returns the files and their sizes.
+    public func backup(to directory: String) throws -> [(path: String, bytes: Int)] {
+        try Self.createDirectory(directory)
+        return try backups.map { file, source in
+            let path = (directory as NSString).appendingPathComponent(file)
+            return (path, try source.backup(to: path))
+        }
+    }
 
     private static func createDirectory(_ path: String) throws {
         do {

@@ -8,14 +8,14 @@ public struct Inspector: Sendable {
         case active, reserved, scheduled, registered, stats, ping
     }
 
-    let store: any QueueStore
+    let store: any QueueAdminStore & WorkerRegistryStore
     let registry: TaskRegistry
     let brokerPath: String
     let staleAfter: TimeInterval
     let clock: any WallClock
 
     public init(
-        store: any QueueStore, registry: TaskRegistry, brokerPath: String, staleAfter: TimeInterval = 10,
+        store: any QueueAdminStore & WorkerRegistryStore, registry: TaskRegistry, brokerPath: String, staleAfter: TimeInterval = 10,
         clock: any WallClock = SystemClock()
     ) {
         self.store = store

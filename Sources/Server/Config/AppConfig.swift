@@ -1,50 +1,36 @@
+import Catalog
 import Foundation
+import SQLiteSupport
 import TaskQueue
 
-/// Every setting of DESIGN.md §8 implemented so far, with its default. `ConfigLoader` fills it
-/// from `config.json`, `IMPORTER_*` variables and flags, in that order.
+/// Every setting of DESIGN.md §8 implemented so far. Each owner's settings are its own
+/// `Sendable` struct with all-default inits — the queue's policy, the worker's configuration,
+/// the catalogue's, the HTTP listener's — so each default is declared once, where it is used.
+/// `ConfigLoader` fills it from `config.json`, `IMPORTER_*` variables and flags, in that order.
 public struct AppConfig: Sendable, Equatable {
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
     public enum LogLevel: String, Sendable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
 
     public var dataDir = "./data"
-    public var host = "127.0.0.1"
-    public var port = 8000
-    /// Bearer token for mutating routes (and all routes with `authRead`).
-    public var authToken: String?
-    public var authRead = false
-    public var maxBodyBytes = 1 << 20
-    public var maxUploadBytes = 1 << 30
     public var logLevel = LogLevel.info
     public var logFormat = LogFormat.text
     public var synchronous = SQLiteOptions.Synchronous.normal
-    public var workerPools = WorkerConfiguration.defaultPools
+    /// Leases, deliveries, result lifetimes, payload size: `visibility_timeout`, `max_deliveries`,
+    /// `result_expires`, `failure_retention`, `max_payload_bytes`.
+    public var queue = StorePolicy()
+    /// Pools, polling, shutdown, retries, time limits, rate limits: `worker_pools`,
+    /// `poll_interval`, `shutdown_grace`, `max_retries`…, `soft_time_limit`, `time_limit`,
+    /// `max_runaway_tasks`, `rate_limits`. Its name is set per process (`--hostname`).
+    public var worker = WorkerConfiguration()
     /// Slots of the pool serving `default`; nil keeps `worker_pools` as written.
     public var concurrency: Int?
     public var taskRoutes: [String: String] = ["app.tasks.product_tasks.process_csv_import": "imports"]
-    public var visibilityTimeout: TimeInterval = 30
-    public var maxDeliveries = 5
-    public var pollInterval: TimeInterval = 0.1
-    public var maxRetries = 3
-    public var retryDelay: TimeInterval = 300
-    public var retryBackoff = false
-    public var retryJitter = true
-    public var resultExpires: TimeInterval = 3600
-    public var failureRetention: TimeInterval = 604_800
-    public var shutdownGrace: TimeInterval = 30
-    public var softTimeLimit: TimeInterval = 3300
-    public var timeLimit: TimeInterval = 3600
-    public var maxRunawayTasks = 4
-    public var maxPayloadBytes = 1 << 20
+    /// Imports and their retention: `csv_max_field_bytes`, `import_batch_rows`,
+    /// `import_retention`, `keep_uploads`.
+    public var catalog = CatalogConfiguration()
+    /// `host`, `port`, `auth_token`, `auth_read`, `max_body_bytes`, `max_upload_bytes`.
+    public var http = HTTPConfiguration()
     public var enableTestTasks = false
-    public var csvMaxFieldBytes = 1 << 20
-    /// Rows per committed import batch: large enough to amortize a transaction, small enough
-    /// for bounded memory (~20k rows ≈ a few MB).
-    public var importBatchRows = 20_000
-    public var importRetention: TimeInterval = 604_800
-    public var keepUploads = false
-    /// Starts per second/minute/hour by task name, in each process (`"N/s"`, `"N/m"`, `"N/h"`).
-    public var rateLimits: [String: RateLimit] = [:]
     /// Periodic tasks (DESIGN.md §4), added to the built-in ones.
     public var schedules: [ScheduleConfig] = []
     /// Changes to the built-in schedules, by name.
@@ -54,12 +40,12 @@ public struct AppConfig: Sendable, Equatable {
 
     public var queueDatabasePath: String { (dataDir as NSString).appendingPathComponent("queue.sqlite") }
     public var catalogDatabasePath: String { (dataDir as NSString).appendingPathComponent("catalog.sqlite") }
-    /// Whether `host` only listens on this machine.
-    public var isLoopbackHost: Bool {
-        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.")
-    }
-
     public var uploadsDirectory: String { (dataDir as NSString).appendingPathComponent("uploads") }
+
+    /// Asks the filesystem whether the data directory, its databases and uploads can be written.
+    public var storageProbe: StorageProbe {
+        StorageProbe(databases: [queueDatabasePath, catalogDatabasePath], others: [uploadsDirectory])
+    }
 
     /// The pools a `serve`/`worker` process runs: `--queues a,b` runs exactly one pool of
     /// `concurrency` slots; otherwise `worker_pools`, with `concurrency` resizing the pool that
@@ -68,8 +54,8 @@ public struct AppConfig: Sendable, Equatable {
         if let queues, !queues.isEmpty {
             return [WorkerInfo.Pool(queues: queues, concurrency: concurrency ?? 2)]
         }
-        guard let concurrency else { return workerPools }
-        return workerPools.map { pool in
+        guard let concurrency else { return worker.pools }
+        return worker.pools.map { pool in
             var pool = pool
             if pool.queues.contains("default") { pool.concurrency = concurrency }
             return pool
@@ -77,19 +63,5 @@ public struct AppConfig: Sendable, Equatable {
     }
 
     /// Seconds between worker heartbeats: at most 2, and a third of the visibility timeout.
-    public var heartbeatInterval: TimeInterval { min(2, visibilityTimeout / 3) }
-
-    public var storePolicy: StorePolicy {
-        var policy = StorePolicy()
-        policy.visibilityTimeout = visibilityTimeout
-        policy.maxDeliveries = maxDeliveries
-        policy.resultExpires = resultExpires
-        policy.failureRetention = failureRetention
-        policy.maxPayloadBytes = maxPayloadBytes
-        return policy
-    }
-
-    public var retryOptions: RetryOptions {
-        RetryOptions(maxRetries: maxRetries, delay: retryDelay, backoff: retryBackoff, jitter: retryJitter)
-    }
+    public var heartbeatInterval: TimeInterval { min(2, queue.visibilityTimeout / 3) }
 }

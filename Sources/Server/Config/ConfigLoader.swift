@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteSupport
 import TaskQueue
 
 /// Loads `AppConfig` as DESIGN.md §8 says: `config.json` in the working directory if present
@@ -95,17 +96,17 @@ public enum ConfigLoader {
 
     private static let keys: [String: Setter] = [
         "data_dir": { config, value throws(Invalid) in config.dataDir = try nonEmptyString(value) },
-        "host": { config, value throws(Invalid) in config.host = try nonEmptyString(value) },
-        "port": { config, value throws(Invalid) in config.port = try integer(value, in: 0...65535) },
+        "host": { config, value throws(Invalid) in config.http.host = try nonEmptyString(value) },
+        "port": { config, value throws(Invalid) in config.http.port = try integer(value, in: 0...65535) },
         "auth_token": { config, value throws(Invalid) in
-            guard value != .null else { return config.authToken = nil }
+            guard value != .null else { return config.http.authToken = nil }
             let token = try nonEmptyString(value)
             guard token.utf8.count >= 16 else { throw Invalid(reason: "must have at least 16 characters") }
-            config.authToken = token
+            config.http.authToken = token
         },
-        "auth_read": { config, value throws(Invalid) in config.authRead = try boolean(value) },
-        "max_body_bytes": { config, value throws(Invalid) in config.maxBodyBytes = try integer(value, in: 1024...(1 << 30)) },
-        "max_upload_bytes": { config, value throws(Invalid) in config.maxUploadBytes = try integer(value, in: 1...(1 << 40)) },
+        "auth_read": { config, value throws(Invalid) in config.http.authRead = try boolean(value) },
+        "max_body_bytes": { config, value throws(Invalid) in config.http.maxBodyBytes = try integer(value, in: 1024...(1 << 30)) },
+        "max_upload_bytes": { config, value throws(Invalid) in config.http.maxUploadBytes = try integer(value, in: 1...(1 << 40)) },
         "log_level": { config, value throws(Invalid) in config.logLevel = try choice(value) },
         "log_format": { config, value throws(Invalid) in config.logFormat = try choice(value) },
         "synchronous": { config, value throws(Invalid) in
@@ -114,33 +115,33 @@ public enum ConfigLoader {
             }
             config.synchronous = mode
         },
-        "worker_pools": { config, value throws(Invalid) in config.workerPools = try pools(value) },
+        "worker_pools": { config, value throws(Invalid) in config.worker.pools = try pools(value) },
         "concurrency": { config, value throws(Invalid) in config.concurrency = try integer(value, in: 1...256) },
         "task_routes": { config, value throws(Invalid) in config.taskRoutes = try stringMap(value) },
-        "visibility_timeout": { config, value throws(Invalid) in config.visibilityTimeout = try seconds(value) },
-        "max_deliveries": { config, value throws(Invalid) in config.maxDeliveries = try integer(value, in: 1...1000) },
-        "poll_interval": { config, value throws(Invalid) in config.pollInterval = try seconds(value, max: 60) },
-        "max_retries": { config, value throws(Invalid) in config.maxRetries = try integer(value, in: 0...1000) },
-        "retry_delay": { config, value throws(Invalid) in config.retryDelay = try seconds(value, allowZero: true) },
-        "retry_backoff": { config, value throws(Invalid) in config.retryBackoff = try boolean(value) },
-        "retry_jitter": { config, value throws(Invalid) in config.retryJitter = try boolean(value) },
-        "result_expires": { config, value throws(Invalid) in config.resultExpires = try seconds(value) },
-        "failure_retention": { config, value throws(Invalid) in config.failureRetention = try seconds(value) },
-        "shutdown_grace": { config, value throws(Invalid) in config.shutdownGrace = try seconds(value, allowZero: true) },
-        "soft_time_limit": { config, value throws(Invalid) in config.softTimeLimit = try seconds(value) },
-        "time_limit": { config, value throws(Invalid) in config.timeLimit = try seconds(value) },
-        "max_runaway_tasks": { config, value throws(Invalid) in config.maxRunawayTasks = try integer(value, in: 0...1000) },
+        "visibility_timeout": { config, value throws(Invalid) in config.queue.visibilityTimeout = try seconds(value) },
+        "max_deliveries": { config, value throws(Invalid) in config.queue.maxDeliveries = try integer(value, in: 1...1000) },
+        "poll_interval": { config, value throws(Invalid) in config.worker.pollInterval = try seconds(value, max: 60) },
+        "max_retries": { config, value throws(Invalid) in config.worker.defaultRetry.maxRetries = try integer(value, in: 0...1000) },
+        "retry_delay": { config, value throws(Invalid) in config.worker.defaultRetry.delay = try seconds(value, allowZero: true) },
+        "retry_backoff": { config, value throws(Invalid) in config.worker.defaultRetry.backoff = try boolean(value) },
+        "retry_jitter": { config, value throws(Invalid) in config.worker.defaultRetry.jitter = try boolean(value) },
+        "result_expires": { config, value throws(Invalid) in config.queue.resultExpires = try seconds(value) },
+        "failure_retention": { config, value throws(Invalid) in config.queue.failureRetention = try seconds(value) },
+        "shutdown_grace": { config, value throws(Invalid) in config.worker.shutdownGrace = try seconds(value, allowZero: true) },
+        "soft_time_limit": { config, value throws(Invalid) in config.worker.softTimeLimit = try seconds(value) },
+        "time_limit": { config, value throws(Invalid) in config.worker.timeLimit = try seconds(value) },
+        "max_runaway_tasks": { config, value throws(Invalid) in config.worker.maxRunawayTasks = try integer(value, in: 0...1000) },
         "max_payload_bytes": { config, value throws(Invalid) in
-            config.maxPayloadBytes = try integer(value, in: 64...(1 << 30))
+            config.queue.maxPayloadBytes = try integer(value, in: 64...(1 << 30))
         },
         "enable_test_tasks": { config, value throws(Invalid) in config.enableTestTasks = try boolean(value) },
         "csv_max_field_bytes": { config, value throws(Invalid) in
-            config.csvMaxFieldBytes = try integer(value, in: 1024...(64 << 20))
+            config.catalog.importDefaults.maxFieldBytes = try integer(value, in: 1024...(64 << 20))
         },
-        "import_batch_rows": { config, value throws(Invalid) in config.importBatchRows = try integer(value, in: 1...1_000_000) },
-        "import_retention": { config, value throws(Invalid) in config.importRetention = try seconds(value) },
-        "keep_uploads": { config, value throws(Invalid) in config.keepUploads = try boolean(value) },
-        "rate_limits": { config, value throws(Invalid) in config.rateLimits = try rateLimits(value) },
+        "import_batch_rows": { config, value throws(Invalid) in config.catalog.importDefaults.batchRows = try integer(value, in: 1...1_000_000) },
+        "import_retention": { config, value throws(Invalid) in config.catalog.importRetention = try seconds(value) },
+        "keep_uploads": { config, value throws(Invalid) in config.catalog.keepUploads = try boolean(value) },
+        "rate_limits": { config, value throws(Invalid) in config.worker.rateLimits = try rateLimits(value) },
         "schedules": { config, value throws(Invalid) in config.schedules = try ScheduleConfig.list(value) },
         "builtin_schedules": { config, value throws(Invalid) in config.builtinSchedules = try ScheduleConfig.builtins(value) },
     ]

@@ -1,8 +1,10 @@
+import Catalog
+import Common
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SQLiteSupport
 import TaskQueue
 
 /// An error answered to an HTTP client as `{"error": {"code", "message"}}` (DESIGN.md §6),
@@ -62,60 +64,44 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
 
     /// A storage failure the client can understand and retry: the disk is full (507), the
     /// database is read-only, busy or failing (503). Nothing was changed: the transaction
-    /// rolled back. `storage` is what the filesystem says, since SQLite reports a write refused
-    /// by a read-only mount or an immutable file as a plain I/O error. nil for other errors.
-    static func from(_ error: DatabaseError, storage: StorageProbe.Condition) -> APIError? {
-        switch (error.resultCode, storage) {
-        case (.SQLITE_FULL, _), (.SQLITE_IOERR, .full):
-            return storageFull
-        case (.SQLITE_READONLY, .readOnly(let reason)), (.SQLITE_IOERR, .readOnly(let reason)),
-            (.SQLITE_CANTOPEN, .readOnly(let reason)):
-            return readOnly(reason)
-        case (.SQLITE_READONLY, _):
-            return readOnly("the database is read-only (file permissions or a read-only disk)")
-        case (.SQLITE_BUSY, _), (.SQLITE_LOCKED, _):
-            return APIError(.serviceUnavailable, code: "storage_busy", message: "the database is busy: retry shortly")
-        case (.SQLITE_IOERR, _), (.SQLITE_CANTOPEN, _):
-            return APIError(
-                .serviceUnavailable, code: "storage_unavailable", message: "the database cannot be written (I/O error): nothing was changed")
-        default:
-            return nil
+    /// rolled back. Every backend reports these with the same codes.
+    static func from(_ fault: StorageFault) -> APIError {
+        switch fault.kind {
+        case .full: return APIError(Self.insufficientStorage, code: fault.code, message: fault.message)
+        case .readOnly, .busy, .unavailable: return APIError(.serviceUnavailable, code: fault.code, message: fault.message)
         }
     }
 
     /// A file the API writes itself (an upload) could not be written: `errno` says why.
     static func fromWrite(errno code: Int32, storage: StorageProbe.Condition) -> APIError {
+        let reason = String(cString: strerror(code))
         switch (code, storage) {
-        case (ENOSPC, _), (EDQUOT, _): return storageFull
-        case (_, .readOnly(let reason)): return readOnly(reason)
+        case (ENOSPC, _), (EDQUOT, _): return from(.full())
+        case (_, .readOnly(let condition)): return from(.readOnly(condition, isTransient: true))
         case (EROFS, _), (EACCES, _), (EPERM, _):
-            return readOnly("the upload cannot be written (\(String(cString: strerror(code))))")
+            return from(.readOnly("the upload cannot be written (\(reason))", isTransient: true))
         default:
-            return APIError(
-                .serviceUnavailable, code: "storage_unavailable",
-                message: "the upload cannot be written (\(String(cString: strerror(code)))): nothing was changed")
+            return from(.unavailable("the upload cannot be written (\(reason)): nothing was changed"))
         }
     }
 
-    static let storageFull = APIError(
-        HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full",
-        message: "the data directory's disk is full: nothing was changed; free some space and retry")
-
-    /// `reason` is a clause saying what cannot be written and why.
-    static func readOnly(_ reason: String) -> APIError {
-        APIError(
-            .serviceUnavailable, code: "storage_read_only",
-            message: "writes are refused: \(reason); nothing was changed, reads keep working")
-    }
+    static let insufficientStorage = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
 
     /// How a queue error reaches a client: its mistakes are 4xx, never 5xx.
     static func from(_ error: QueueError) -> APIError {
+        if let fault = error.fault { return from(fault) }
         switch error.code {
         case "payload_too_large": return APIError(.contentTooLarge, code: error.code, message: error.message)
         case "invalid_job", "unknown_task": return APIError(.unprocessableContent, code: error.code, message: error.message)
         case "stale_lease": return APIError(.conflict, code: error.code, message: error.message)
         default: return APIError(.internalServerError, code: "internal_error", message: "the queue failed: \(error.message)")
         }
+    }
+
+    /// How a catalogue error reaches a client.
+    static func from(_ error: CatalogError) -> APIError {
+        if let fault = error.fault { return from(fault) }
+        return APIError(.internalServerError, code: "internal_error", message: "the catalogue failed: \(error.message)")
     }
 }
 

@@ -1,5 +1,5 @@
+import Catalog
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -17,14 +17,11 @@ public struct APIResponder: HTTPResponder {
     let auth: AuthPolicy
     let maxBodyBytes: Int
     let logger: Logger
-    /// Asked why a write failed, when SQLite only says "I/O error".
-    let storage: StorageProbe
 
-    public init(routes: [Route], auth: AuthPolicy, maxBodyBytes: Int, storage: StorageProbe, logger: Logger) {
+    public init(routes: [Route], auth: AuthPolicy, maxBodyBytes: Int, logger: Logger) {
         self.routes = routes
         self.auth = auth
         self.maxBodyBytes = maxBodyBytes
-        self.storage = storage
         self.logger = logger
     }
 
@@ -78,8 +75,7 @@ public struct APIResponder: HTTPResponder {
         switch error {
         case let error as APIError: apiError = error
         case let error as QueueError: apiError = APIError.from(error)
-        case let error as DatabaseError:
-            apiError = APIError.from(error, storage: storage.condition()) ?? .internal
+        case let error as CatalogError: apiError = APIError.from(error)
         case let error as HTTPError:
             apiError = APIError(error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
         default:

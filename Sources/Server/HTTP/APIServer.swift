@@ -14,7 +14,7 @@ public enum APIServer {
     /// Builds the server for `service` on `config.host:config.port` (port 0: a free one). It logs
     /// `http_ready` with the port once listening.
     public static func make(_ service: APIService, logger: Logger) throws -> some Service {
-        let config = service.context.config
+        let config = service.context.config.http
         if !config.isLoopbackHost && config.authToken == nil {
             throw Refusal(
                 description: "refusing to listen on \(config.host) without auth_token: set a token (IMPORTER_AUTH_TOKEN) "

@@ -15,7 +15,7 @@ extension APIService {
             Route(.get, "/api/v1/imports") { request in
                 let limit = try request.intQuery("limit", default: 20, in: 1...1000)
                 let offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
-                let page = try await context.catalog.imports.records(limit: limit, offset: offset)
+                let page = try await context.catalog.store.importRecords(limit: limit, offset: offset)
                 return JSONResponse.make(
                     .ok, body: TaskJSON.list(page.items.map(Self.json), total: page.total, limit: limit, offset: offset))
             },
@@ -26,7 +26,7 @@ extension APIService {
             Route(.get, "/api/v1/products") { request in try await products(request) },
             Route(.get, "/api/v1/products/{product_id}") { request in
                 let id = request.parameter("product_id")
-                guard let product = try await ProductStore(database: context.catalog.database).product(id: id) else {
+                guard let product = try await context.catalog.store.product(id: id) else {
                     throw APIError.notFound("no product with id '\(id)'")
                 }
                 return JSONResponse.make(.ok, body: Self.json(product))
@@ -35,7 +35,7 @@ extension APIService {
     }
 
     private func importRecord(_ id: String) async throws -> ImportRecord {
-        guard let record = try await context.catalog.imports.record(id: id) else {
+        guard let record = try await context.catalog.store.importRecord(id: id) else {
             throw APIError.notFound("import \(id) not found: it never existed or was cleaned up")
         }
         return record
@@ -43,7 +43,7 @@ extension APIService {
 
     /// The seed application's status shape, answered from the imports table.
     private func seedStatus(_ taskID: String) async throws -> Response {
-        guard let record = try await context.catalog.imports.record(taskID: taskID) else {
+        guard let record = try await context.catalog.store.importRecord(taskID: taskID) else {
             throw APIError.notFound("no import for task \(taskID): it never existed or was cleaned up")
         }
         let state: String
@@ -77,7 +77,7 @@ extension APIService {
         let offset = try request.intQuery("offset", default: 0, in: 0...1000)
         switch request.query("format") ?? "json" {
         case "json":
-            let errors = try await context.catalog.imports.errors(importID: record.id, limit: limit, offset: offset)
+            let errors = try await context.catalog.store.importErrors(importID: record.id, limit: limit, offset: offset)
             let items: [JSONValue] = errors.map {
                 [
                     "line": .int(Int64($0.line)), "column": $0.column.map { .string($0) } ?? .null,
@@ -87,7 +87,7 @@ extension APIService {
             let kept = min(record.errorCount, 1000)
             return JSONResponse.make(.ok, body: TaskJSON.list(items, total: kept, limit: limit, offset: offset))
         case "csv":
-            let errors = try await context.catalog.imports.errors(importID: record.id, limit: 1000, offset: 0)
+            let errors = try await context.catalog.store.importErrors(importID: record.id, limit: 1000, offset: 0)
             var text = "line,column,reason,raw\n"
             for error in errors {
                 text += [String(error.line), error.column ?? "", error.reason, error.raw].map(CSVText.field)
@@ -123,7 +123,7 @@ extension APIService {
             guard JobID.isValid(cursor) else { throw APIError.invalid("'cursor' must be a product id (the last of the previous page)") }
             filter.cursor = cursor.lowercased()
         }
-        let page = try await ProductStore(database: context.catalog.database).products(filter)
+        let page = try await context.catalog.store.products(filter)
         guard case .object(var body) = TaskJSON.list(
             page.items.map(Self.json), total: page.total, limit: filter.limit, offset: filter.offset)
         else { return JSONResponse.make(.ok, body: .null) }

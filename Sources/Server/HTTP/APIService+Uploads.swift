@@ -27,7 +27,7 @@ extension APIService {
         guard multipart || lowered.hasPrefix("text/csv") || lowered.hasPrefix("application/octet-stream") else {
             throw APIError.unsupportedMediaType("send multipart/form-data (field 'file') or a text/csv body, not '\(type)'")
         }
-        let limit = context.config.maxUploadBytes
+        let limit = context.config.http.maxUploadBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit + (multipart ? 64 << 10 : 0) {
             throw APIError.tooLarge("the upload is \(length) bytes, over max_upload_bytes (\(limit))")
         }
@@ -63,15 +63,15 @@ extension APIService {
     /// while the import runs, then one `complete` or `failed` event, and the stream ends. A client
     /// that goes away ends its loop; the import never waits for a client.
     private func events(_ id: String) async throws -> Response {
-        let imports = context.catalog.imports
-        guard try await imports.record(id: id) != nil else {
+        let store = context.catalog.store
+        guard try await store.importRecord(id: id) != nil else {
             throw APIError.notFound("import \(id) not found: it never existed or was cleaned up")
         }
         let body = ResponseBody { writer in
             var lastSent = ContinuousClock.now - .seconds(10)
             var lastData: Data?
             while true {
-                guard let record = try await imports.record(id: id) else { break }
+                guard let record = try await store.importRecord(id: id) else { break }
                 let data = Self.json(record).jsonData
                 let event: String
                 switch record.state {

@@ -31,8 +31,8 @@ public struct APIService: Sendable {
 
     public func responder(logger: Logger) -> APIResponder {
         APIResponder(
-            routes: routes, auth: AuthPolicy(token: context.config.authToken, protectReads: context.config.authRead),
-            maxBodyBytes: context.config.maxBodyBytes, storage: context.storageProbe, logger: logger)
+            routes: routes, auth: AuthPolicy(token: context.config.http.authToken, protectReads: context.config.http.authRead),
+            maxBodyBytes: context.config.http.maxBodyBytes, logger: logger)
     }
 
     /// A job by id, or 404 saying it expired or never existed (never a fake PENDING).

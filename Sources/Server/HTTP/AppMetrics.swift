@@ -22,7 +22,7 @@ public final class AppMetrics: Sendable {
 
     /// Sets the jobs-by-state-and-queue gauges from the database, then renders every metric in
     /// the Prometheus text format.
-    func scrape(_ store: any QueueStore) async throws -> String {
+    func scrape(_ store: any QueueAdminStore) async throws -> String {
         let counts = try await store.countsByQueueAndState()
         // Paused queues: 1 while paused, 0 once resumed (a queue seen paused stays listed).
         let paused = try await store.pausedQueues()

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MultipartKit
 import NIOCore
+import SQLiteSupport
 
 /// Streams an upload body into a file: the raw body of a `text/csv` request, or the `file`
 /// field of a `multipart/form-data` one (parsed as it arrives, never held in memory). Past

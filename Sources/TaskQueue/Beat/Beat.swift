@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// enqueue's transaction. Stops with graceful shutdown.
 public final class Beat: Service, Sendable {
     public let definitions: [ScheduleDefinition]
-    let store: any QueueStore
+    let store: any ScheduleStore
     let doorbell: Doorbell
     let clock: any WallClock
     let logger: Logger
@@ -17,7 +17,7 @@ public final class Beat: Service, Sendable {
     private let sleeper = WakeableSleep()
 
     public init(
-        definitions: [ScheduleDefinition], store: any QueueStore, doorbell: Doorbell, clock: any WallClock = SystemClock(),
+        definitions: [ScheduleDefinition], store: any ScheduleStore, doorbell: Doorbell, clock: any WallClock = SystemClock(),
         logger: Logger, maxSleep: TimeInterval = 30
     ) {
         self.definitions = definitions

@@ -9,7 +9,7 @@ import Synchronization
 public enum ResultExpiryTask {
     public static let name = "importer.result_expiry"
 
-    public static func register(into registry: inout TaskRegistry, store: any QueueStore, chunk: Int = 500) {
+    public static func register(into registry: inout TaskRegistry, store: any QueueAdminStore, chunk: Int = 500) {
         registry.register(
             TaskDefinition(name: name) { context in
                 var deleted = 0

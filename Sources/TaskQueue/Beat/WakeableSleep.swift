@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Sleeps until a deadline, or until `wake()` (beat learns of a change made in this process),
-/// or until the task is cancelled — without polling.
+/// Sleeps until a deadline, or until `wake()` (beat learns of a change made in this process; a
+/// worker learns that its shutdown started), or until the task is cancelled — without polling.
 final class WakeableSleep: Sendable {
     private struct State {
         var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
@@ -13,32 +13,37 @@ final class WakeableSleep: Sendable {
 
     private let state = Mutex(State())
 
+    /// Returns after `seconds` (never, if infinite), at `wake()`, or when the task is cancelled.
     func sleep(for seconds: TimeInterval) async {
         guard seconds > 0 else { return }
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
         }
-        let timer = Task {
-            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            self.resume(id)
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.pending || Task.isCancelled {
-                        state.pending = false
-                        return true
-                    }
-                    state.waiter = (id, continuation)
-                    return false
+        await withTaskGroup(of: Void.self) { group in
+            if seconds.isFinite {
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(seconds))
+                    self.resume(id)
                 }
-                if resumeNow { continuation.resume() }
             }
-        } onCancel: {
-            self.resume(id)
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.pending || Task.isCancelled {
+                            state.pending = false
+                            return true
+                        }
+                        state.waiter = (id, continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                self.resume(id)
+            }
+            group.cancelAll()
         }
-        timer.cancel()
     }
 
     func wake() {

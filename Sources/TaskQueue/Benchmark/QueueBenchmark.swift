@@ -1,5 +1,7 @@
+import Common
 import Foundation
 import GRDB
+import SQLiteSupport
 import Logging
 import Synchronization
 
@@ -37,6 +39,9 @@ public struct QueueBenchmark: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteQueueStore(
             path: directory.appendingPathComponent("queue.sqlite").path, options: SQLiteOptions(synchronous: synchronous))
+        // The checkpointer runs as it does in `importer worker`.
+        let checkpointing = Task { try await store.checkpointer?.run() }
+        defer { checkpointing.cancel() }
         let starts = StartLog()
         var registry = TaskRegistry()
         registry.register(
@@ -116,7 +121,7 @@ public struct QueueBenchmark: Sendable {
         while worker.info().processed[Self.task, default: 0] < count {
             try await Task.sleep(for: .milliseconds(1))
         }
-        let stored = try await store.pool.read { db in
+        let stored = try await store.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'SUCCESS'") ?? 0
         }
         guard stored >= count else { throw QueueError.storage("benchmark: \(stored) successes stored, \(count) acked") }

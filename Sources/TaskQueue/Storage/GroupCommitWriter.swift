@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import SQLiteSupport
 import Synchronization
 
 /// One writer per process: it gathers the writes of many callers (claims, acks, renewals,

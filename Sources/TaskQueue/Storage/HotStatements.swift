@@ -1,4 +1,4 @@
-import CSQLite
+import SQLiteSupport
 import Foundation
 import GRDB
 

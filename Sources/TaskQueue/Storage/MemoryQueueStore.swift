@@ -4,7 +4,7 @@ import Synchronization
 /// The in-memory twin of `SQLiteQueueStore`: the same contract, no durability. Unit tests use
 /// it with a `ManualClock` to check worker behaviour without files or sleeping.
 public final class MemoryQueueStore: QueueStore {
-    private struct Storage {
+    struct Storage {
         var jobs: [String: JobRecord] = [:]
         var tokens: [String: Int64] = [:]
         var idempotency: [String: (id: String, at: Date)] = [:]
@@ -14,7 +14,7 @@ public final class MemoryQueueStore: QueueStore {
 
     public let policy: StorePolicy
     let clock: any WallClock
-    private let storage = Mutex(Storage())
+    let storage = Mutex(Storage())
     /// Beat's schedules and runs (MemoryQueueStore+Schedules).
     let beat = Mutex(MemoryBeatState())
 
@@ -277,109 +277,4 @@ public final class MemoryQueueStore: QueueStore {
         }
     }
 
-    public func revokeRequested(among ids: [String]) async throws -> Set<String> {
-        storage.withLock { storage in Set(ids.filter { storage.jobs[$0]?.revokeRequested == true }) }
-    }
-
-    public func job(id: String) async throws -> JobLookup {
-        let now = clock.now()
-        return storage.withLock { storage in
-            guard let job = storage.jobs[id], (job.expiresAt ?? now) >= now else { return .notFound }
-            return .found(job)
-        }
-    }
-
-    public func jobs(_ filter: JobFilter) async throws -> [JobRecord] {
-        storage.withLock { storage in
-            storage.jobs.values
-                .filter { job in
-                    (filter.state == nil || job.state == filter.state) && (filter.name == nil || job.name == filter.name)
-                        && (filter.queue == nil || job.queue == filter.queue)
-                }
-                .sorted { $0.id > $1.id }
-                .dropFirst(filter.offset).prefix(filter.limit).map { $0 }
-        }
-    }
-
-    public func countJobs(_ filter: JobFilter) async throws -> Int {
-        var all = filter
-        all.limit = Int.max
-        all.offset = 0
-        return try await jobs(all).count
-    }
-
-    public func queueStats() async throws -> [QueueStats] {
-        let now = clock.now()
-        return storage.withLock { storage in
-            var stats: [String: QueueStats] = [:]
-            for job in storage.jobs.values {
-                var entry = stats[job.queue] ?? QueueStats(name: job.queue)
-                let state = job.visibleState(at: now)
-                if state.isWaiting && job.runAt > now {
-                    entry.delayed += 1
-                } else if state == .pending {
-                    entry.waiting += 1
-                    let age = now.timeIntervalSince(job.runAt)
-                    entry.oldestWaitingAge = max(entry.oldestWaitingAge ?? 0, age)
-                }
-                if state == .retry { entry.retrying += 1 }
-                if state.isRunning { entry.running += 1 }
-                if state == .failure { entry.failed += 1 }
-                stats[job.queue] = entry
-            }
-            for queue in storage.paused { stats[queue, default: QueueStats(name: queue)].paused = true }
-            return stats.values.sorted { $0.name < $1.name }
-        }
-    }
-
-    public func countsByQueueAndState() async throws -> [String: [TaskState: Int]] {
-        storage.withLock { storage in
-            var counts: [String: [TaskState: Int]] = [:]
-            for job in storage.jobs.values { counts[job.queue, default: [:]][job.state, default: 0] += 1 }
-            return counts
-        }
-    }
-
-    public func healthCheck() async throws {}
-
-    public func scheduled(limit: Int) async throws -> [JobRecord] {
-        let now = clock.now()
-        return storage.withLock { storage in
-            storage.jobs.values.filter { $0.state.isWaiting && $0.runAt > now }
-                .sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
-                .prefix(limit).map { $0 }
-        }
-    }
-
-    public func running() async throws -> [JobRecord] {
-        let now = clock.now()
-        return storage.withLock { storage in
-            storage.jobs.values.filter { $0.state.isRunning && ($0.leaseUntil ?? now) >= now }
-                .sorted { $0.id < $1.id }
-        }
-    }
-
-    public func deleteExpired(limit: Int) async throws -> Int {
-        let now = clock.now()
-        return storage.withLock { storage in
-            let doomed = storage.jobs.values.filter { ($0.expiresAt ?? .distantFuture) < now }.prefix(limit)
-            for job in doomed { storage.jobs[job.id] = nil }
-            return doomed.count
-        }
-    }
-
-    public func heartbeat(_ worker: WorkerInfo) async throws {
-        storage.withLock { $0.workers[worker.name] = worker }
-    }
-
-    public func removeWorker(name: String) async throws {
-        storage.withLock { $0.workers[name] = nil }
-    }
-
-    public func workers(seenWithin: TimeInterval) async throws -> [WorkerInfo] {
-        let now = clock.now()
-        return storage.withLock { storage in
-            storage.workers.values.filter { now.timeIntervalSince($0.lastSeen) <= seenWithin }.sorted { $0.name < $1.name }
-        }
-    }
 }

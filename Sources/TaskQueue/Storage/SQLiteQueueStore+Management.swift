@@ -1,11 +1,69 @@
 import Foundation
 import GRDB
+import SQLiteSupport
 
-/// Paused queues and hand-retried dead letters (DESIGN.md §3 "queues", issue 8).
+/// The operators' writes (`QueueAdminStore`): revoke, purge, result expiry, paused queues and
+/// hand-retried dead letters (DESIGN.md §3).
 extension SQLiteQueueStore {
+    public func revoke(id: String) async throws -> TaskState? {
+        let now = clock.now()
+        let expires = now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970
+        return try await write { db in
+            guard let raw = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM jobs WHERE id = ?"), arguments: [id]),
+                let state = TaskState(rawValue: raw)
+            else { return nil }
+            switch try? TaskStateMachine.transition(.revoke, from: state) {
+            case .moveTo(let next):
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET state = ?, revoke_requested = 1, date_done = ?, expires_at = ?, token = token + 1
+                        WHERE id = ?
+                        """
+                ).execute(arguments: [next.rawValue, now.timeIntervalSince1970, expires, id])
+                return next
+            case .flagRevoke:
+                try db.cachedStatement(sql: "UPDATE jobs SET revoke_requested = 1 WHERE id = ?").execute(arguments: [id])
+                return state
+            case .delete, nil:
+                return state
+            }
+        }
+    }
+
+    public func purge(queue: String?) async throws -> Int {
+        try await write { db in
+            let condition = TaskStateMachine.sqlCondition(of: .purge)
+            if let queue {
+                try db.execute(sql: "DELETE FROM jobs WHERE \(condition) AND queue = ?", arguments: [queue])
+            } else {
+                try db.execute(sql: "DELETE FROM jobs WHERE \(condition)")
+            }
+            return db.changesCount
+        }
+    }
+
+    public func deleteExpired(limit: Int) async throws -> Int {
+        let now = clock.now().timeIntervalSince1970
+        return try await write { db in
+            let ids = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM jobs WHERE expires_at < ? ORDER BY expires_at LIMIT ?"),
+                arguments: [now, limit])
+            for id in ids {
+                try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ?").execute(arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM attempts WHERE job_id = ?").execute(arguments: [id])
+            }
+            try db.cachedStatement(sql: "DELETE FROM idempotency_keys WHERE created_at < ?")
+                .execute(arguments: [now - 86_400])
+            // A schedule's runs only guard against a second enqueue of the same due time.
+            try db.cachedStatement(sql: "DELETE FROM schedule_runs WHERE due < ?").execute(arguments: [now - 7 * 86_400])
+            return ids.count
+        }
+    }
+
+
     public func setPaused(queue: String, paused: Bool) async throws {
         let now = clockNow().timeIntervalSince1970
-        try await writer.write { db in
+        try await write { db in
             if paused {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO queue_pauses (name, paused_at) VALUES (?, ?)", arguments: [queue, now])
@@ -16,12 +74,12 @@ extension SQLiteQueueStore {
     }
 
     public func pausedQueues() async throws -> Set<String> {
-        try await pool.read { db in Set(try String.fetchAll(db, sql: "SELECT name FROM queue_pauses")) }
+        try await read { db in Set(try String.fetchAll(db, sql: "SELECT name FROM queue_pauses")) }
     }
 
     public func retry(id: String) async throws -> RetryOutcome {
         let now = clockNow()
-        return try await writer.write { db -> RetryOutcome in
+        return try await write { db -> RetryOutcome in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]),
                 (row["expires_at"] as Double?).map({ $0 >= now.timeIntervalSince1970 }) ?? true
             else { return .notFound }
@@ -34,24 +92,5 @@ extension SQLiteQueueStore {
             try db.execute(sql: "UPDATE jobs SET retried_as = ? WHERE id = ?", arguments: [newID, id])
             return .created(newID)
         }
-    }
-
-    public func nextDelayedRun(queues: [String], after now: Date) throws -> Date? {
-        let known = noDelayedJobs.withLock { $0 }
-        let unknown = queues.filter { !known.contains($0) }
-        guard !unknown.isEmpty else { return nil }
-        let dues = try pool.read { db in
-            try unknown.map { queue in
-                try Double.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT MIN(run_at) FROM jobs INDEXED BY jobs_ready
-                            WHERE state IN ('PENDING','RETRY') AND queue = ? AND run_at > ?
-                            """), arguments: [queue, now.timeIntervalSince1970])
-            }
-        }
-        let empty = zip(unknown, dues).filter { $0.1 == nil }.map(\.0)
-        if !empty.isEmpty { noDelayedJobs.withLock { $0.formUnion(empty) } }
-        return dues.compactMap { $0 }.min().map(Date.init(timeIntervalSince1970:))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteSupport
 
 /// Reads: on the WAL reader pool, never blocked by the writer.
 extension SQLiteQueueStore {
@@ -63,7 +64,7 @@ extension SQLiteQueueStore {
 
     public func job(id: String) async throws -> JobLookup {
         let now = clockNow()
-        return try await pool.read { db in
+        return try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) else {
                 return .notFound
             }
@@ -74,7 +75,7 @@ extension SQLiteQueueStore {
 
     public func revokeRequested(among ids: [String]) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        return try await pool.read { db in
+        return try await read { db in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             return Set(
                 try String.fetchAll(
@@ -85,7 +86,7 @@ extension SQLiteQueueStore {
 
     public func jobs(_ filter: JobFilter) async throws -> [JobRecord] {
         let (whereClause, filterArguments) = Self.whereClause(filter)
-        return try await pool.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM jobs \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
                 arguments: StatementArguments(filterArguments) + [filter.limit, filter.offset]
@@ -95,7 +96,7 @@ extension SQLiteQueueStore {
 
     public func countJobs(_ filter: JobFilter) async throws -> Int {
         let (whereClause, arguments) = Self.whereClause(filter)
-        return try await pool.read { db in
+        return try await read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
         }
     }
@@ -123,7 +124,7 @@ extension SQLiteQueueStore {
     /// the table holds.
     public func queueStats() async throws -> [QueueStats] {
         let now = clockNow().timeIntervalSince1970
-        return try await pool.read { db in
+        return try await read { db in
             var stats: [String: QueueStats] = [:]
             func update(_ queue: String, _ change: (inout QueueStats) -> Void) {
                 var entry = stats[queue] ?? QueueStats(name: queue)
@@ -181,7 +182,7 @@ extension SQLiteQueueStore {
     }
 
     public func countsByQueueAndState() async throws -> [String: [TaskState: Int]] {
-        try await pool.read { db in
+        try await read { db in
             var counts: [String: [TaskState: Int]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT queue, state, COUNT(*) FROM jobs GROUP BY queue, state") {
                 let (queue, state, count): (String, String, Int) = (row[0], row[1], row[2])
@@ -192,12 +193,12 @@ extension SQLiteQueueStore {
     }
 
     public func healthCheck() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers") }
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers") }
     }
 
     public func scheduled(limit: Int) async throws -> [JobRecord] {
         let now = clockNow().timeIntervalSince1970
-        return try await pool.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -210,7 +211,7 @@ extension SQLiteQueueStore {
 
     public func running() async throws -> [JobRecord] {
         let now = clockNow().timeIntervalSince1970
-        return try await pool.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM jobs WHERE state IN ('STARTED','PROGRESS') AND lease_until >= ? ORDER BY id",

@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
+import SQLiteSupport
 
 /// Beat's storage (DESIGN.md §4): schedules with their next due time, and one row per enqueued
 /// due time so that a run is enqueued exactly once however many processes share the file.
 extension SQLiteQueueStore {
     public func syncSchedules(_ definitions: [ScheduleDefinition]) async throws {
         let now = clockNow()
-        try await writer.write { db in
+        try await write { db in
             let stored = try Row.fetchAll(db, sql: "SELECT name, fingerprint FROM schedules")
             let fingerprints = Dictionary(stored.map { ($0["name"] as String, $0["fingerprint"] as String) }) { a, _ in a }
             for definition in definitions {
@@ -44,27 +45,28 @@ extension SQLiteQueueStore {
     }
 
     public func schedules() async throws -> [ScheduleRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM schedules ORDER BY name").map(Self.scheduleRecord)
         }
     }
 
     public func nextScheduleDue() async throws -> Date? {
-        try await pool.read { db in
+        try await read { db in
             try Double.fetchOne(db, sql: "SELECT MIN(next_run) FROM schedules WHERE \(Self.effectivelyEnabled)")
         }.map(Date.init(timeIntervalSince1970:))
     }
 
     public func fireDueSchedules() async throws -> [ScheduleRun] {
         let now = clockNow()
-        let due = try await pool.read { db in
+        let due = try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT name, next_run FROM schedules WHERE \(Self.effectivelyEnabled) AND next_run <= ? ORDER BY next_run",
-                arguments: [now.timeIntervalSince1970])
+                arguments: [now.timeIntervalSince1970]
+            ).map { (name: $0["name"] as String, due: $0["next_run"] as Double) }
         }
         var runs: [ScheduleRun] = []
-        for row in due {
-            if let run = try await fire(name: row["name"], due: row["next_run"], now: now) { runs.append(run) }
+        for (name, dueTime) in due {
+            if let run = try await fire(name: name, due: dueTime, now: now) { runs.append(run) }
         }
         return runs
     }
@@ -72,7 +74,7 @@ extension SQLiteQueueStore {
     /// One due run, in one transaction: claim the (schedule, due) row, enqueue, move the
     /// schedule on. Another process that got there first leaves nothing to do.
     private func fire(name: String, due: Double, now: Date) async throws -> ScheduleRun? {
-        try await writer.write { db -> ScheduleRun? in
+        try await write { db -> ScheduleRun? in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT * FROM schedules WHERE name = ? AND next_run = ? AND \(Self.effectivelyEnabled)",
@@ -98,7 +100,7 @@ extension SQLiteQueueStore {
 
     public func runScheduleNow(name: String) async throws -> ScheduleRun? {
         let now = clockNow()
-        return try await writer.write { db -> ScheduleRun? in
+        return try await write { db -> ScheduleRun? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM schedules WHERE name = ?", arguments: [name]) else {
                 return nil
             }
@@ -115,7 +117,7 @@ extension SQLiteQueueStore {
 
     public func setScheduleEnabled(name: String, enabled: Bool) async throws -> ScheduleRecord? {
         let now = clockNow()
-        return try await writer.write { db -> ScheduleRecord? in
+        return try await write { db -> ScheduleRecord? in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM schedules WHERE name = ?", arguments: [name]) else {
                 return nil
             }

@@ -1,4 +1,5 @@
 import GRDB
+import SQLiteSupport
 
 extension SQLiteQueueStore {
     /// The queue's schema. Shipped migrations never change; later changes are new migrations.

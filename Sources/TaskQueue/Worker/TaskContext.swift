@@ -13,7 +13,7 @@ public final class TaskContext: Sendable {
     /// Retries so far (0 on the first run).
     public let retries: Int
     let lease: Lease
-    private let store: any QueueStore
+    private let store: any LeaseStore
 
     /// This delivery's fencing token: a later delivery of the same job has a greater one. Work
     /// that writes elsewhere (another database) can fence its own writes with it.
@@ -27,7 +27,7 @@ public final class TaskContext: Sendable {
 
     private let cancellation = Mutex(Cancellation())
 
-    init(job: ClaimedJob, store: any QueueStore) {
+    init(job: ClaimedJob, store: any LeaseStore) {
         self.id = job.id
         self.name = job.name
         self.args = job.args

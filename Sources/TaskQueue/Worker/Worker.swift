@@ -28,6 +28,8 @@ public final class Worker: Service, Sendable {
         /// Bodies abandoned at their hard time limit that are still running.
         var runaways = 0
         var fatal: WorkerError?
+        /// A cold shutdown: no grace period.
+        var cold = false
     }
 
     public let configuration: WorkerConfiguration
@@ -42,6 +44,9 @@ public final class Worker: Service, Sendable {
 
     /// Rate limits of this process's slots.
     let rateLimiter: RateLimiter
+    /// Woken when a warm or cold shutdown starts, and when a cold one ends the grace period.
+    private let shutdownStarted = WakeableSleep()
+    private let graceEnded = WakeableSleep()
 
     public init(configuration: WorkerConfiguration, client: QueueClient, logger: Logger) {
         self.configuration = configuration
@@ -74,15 +79,30 @@ public final class Worker: Service, Sendable {
             ])
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await withTaskGroup(of: Void.self) { group in
+                await withTaskGroup(of: Bool.self) { group in
                     for slot in slots {
-                        group.addTask { await slot.run() }
+                        group.addTask {
+                            await slot.run()
+                            return true
+                        }
                     }
-                    group.addTask { await self.heartbeatLoop() }
-                    group.addTask { await self.supervise() }
+                    group.addTask {
+                        await self.heartbeatLoop()
+                        return false
+                    }
+                    group.addTask {
+                        await self.supervise()
+                        return false
+                    }
+                    group.addTask {
+                        await self.abandonAfterGrace()
+                        return false
+                    }
                     // The background loops end with the slots: wait for every slot, then stop them.
                     var remaining = slots.count
-                    while remaining > 0, await group.next() != nil { remaining -= 1 }
+                    while remaining > 0, let isSlot = await group.next() {
+                        if isSlot { remaining -= 1 }
+                    }
                     group.cancelAll()
                 }
             } onGracefulShutdown: {
@@ -103,16 +123,16 @@ public final class Worker: Service, Sendable {
         guard markStopping() else { return }
         logger.info("worker_stopping", metadata: ["grace": "\(configuration.shutdownGrace)"])
         client.doorbell.ring()
-        DispatchQueue.global().asyncAfter(deadline: .now() + configuration.shutdownGrace) { [self] in
-            Task { await self.abandonRunningJobs() }
-        }
+        shutdownStarted.wake()
     }
 
     /// Stop at once: running jobs are cancelled and released.
     func coldShutdown() {
         _ = markStopping()
+        state.withLock { $0.cold = true }
         client.doorbell.ring()
-        Task { await abandonRunningJobs() }
+        shutdownStarted.wake()
+        graceEnded.wake()
     }
 
     /// Stops at once (running jobs released) and makes `run()` throw `error`.
@@ -122,6 +142,18 @@ public final class Worker: Service, Sendable {
         }
         logger.critical("worker_exiting", metadata: ["reason": "\(error)"])
         coldShutdown()
+    }
+
+    /// A task of `run()`: once a shutdown starts, waits out `shutdown_grace` (none for a cold
+    /// one), then abandons the jobs still running. Cancelled with the group once every slot
+    /// ended (then nothing is left to abandon).
+    private func abandonAfterGrace() async {
+        await shutdownStarted.sleep(for: .infinity)
+        if Task.isCancelled && !isStopping { return }
+        if !state.withLock({ $0.cold }) {
+            await graceEnded.sleep(for: configuration.shutdownGrace)
+        }
+        await abandonRunningJobs()
     }
 
     /// Returns false if the worker was already stopping.

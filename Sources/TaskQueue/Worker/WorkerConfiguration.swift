@@ -1,7 +1,8 @@
 import Foundation
 
-/// How a worker process runs its pools (DESIGN.md §2, §8).
-public struct WorkerConfiguration: Sendable {
+/// How a worker process runs its pools (DESIGN.md §2, §8): the one place where the worker's
+/// settings and their defaults are declared (`AppConfig.worker` embeds it).
+public struct WorkerConfiguration: Sendable, Equatable {
     /// `importer@<hostname>:<pid>` unless overridden.
     public var name: String
     public var pools: [WorkerInfo.Pool]

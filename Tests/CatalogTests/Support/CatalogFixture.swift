@@ -10,16 +10,41 @@ import TestSupport
 final class CatalogFixture: @unchecked Sendable {
     let root: URL
     let catalog: CatalogContext
-    var database: CatalogDatabase { catalog.database }
+    var store: any CatalogStore { catalog.store }
+    var databasePath: String { root.appendingPathComponent("catalog.sqlite").path }
 
     init(batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20, sortMemoryBytes: Int = 16 << 20) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
         let uploads = root.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
+        var configuration = CatalogConfiguration()
+        configuration.importDefaults = ImportOptions(
+            batchRows: batchRows, maxFieldBytes: maxFieldBytes, sortMemoryBytes: sortMemoryBytes)
         catalog = CatalogContext(
-            database: try CatalogDatabase(path: root.appendingPathComponent("catalog.sqlite").path),
-            uploadsDirectory: uploads.path, importDefaults: ImportOptions(
-                batchRows: batchRows, maxFieldBytes: maxFieldBytes, sortMemoryBytes: sortMemoryBytes))
+            store: try SQLiteCatalogStore(path: root.appendingPathComponent("catalog.sqlite").path),
+            uploadsDirectory: uploads.path, scratchDirectory: root.path, configuration: configuration)
+    }
+
+    /// Reads or changes `catalog.sqlite` directly, as any SQLite client can (a connection of
+    /// the test's own: the store keeps its handle to itself).
+    func sql<T>(_ body: (Database) throws -> T) throws -> T {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        return try DatabaseQueue(path: databasePath, configuration: configuration).write(body)
+    }
+
+    /// The importer a delivery of `record` with `token` would run.
+    func importer(
+        _ record: ImportRecord, token: Int64, options: ImportOptions? = nil, monitor: any ImportMonitor = RecordingMonitor()
+    ) throws -> CSVImporter {
+        CSVImporter(
+            store: catalog.store, importID: record.id, path: try catalog.confine(record.filePath), token: token,
+            options: options ?? catalog.configuration.importDefaults, monitor: monitor, scratchDirectory: root.path)
+    }
+
+    /// Records an import of the uploaded file `name`, as a submission does.
+    func record(_ name: String) async throws -> ImportRecord {
+        try await catalog.store.createImport(NewImport(filePath: name, filename: name))
     }
 
     deinit {
@@ -42,21 +67,17 @@ final class CatalogFixture: @unchecked Sendable {
     func importFile(
         _ name: String, options: ImportOptions? = nil, token: Int64 = 1, monitor: RecordingMonitor = RecordingMonitor()
     ) async throws -> (Result<ImportSummary, any Error>, ImportRecord) {
-        let record = try await catalog.imports.create(taskID: nil, filePath: name, filename: name, userID: nil)
-        let (database, path, options) = (database, try catalog.confine(name), options ?? catalog.importDefaults)
+        let record = try await record(name)
         let result: Result<ImportSummary, any Error>
         do {
             result = .success(
                 try await offCooperativePool {
-                    try CSVImporter(
-                        database: database, importID: record.id, path: path, token: token, options: options,
-                        monitor: monitor
-                    ).run()
+                    try self.importer(record, token: token, options: options, monitor: monitor).run()
                 })
         } catch {
             result = .failure(error)
         }
-        return (result, try await catalog.imports.record(id: record.id)!)
+        return (result, try await catalog.store.importRecord(id: record.id)!)
     }
 
     func importCSV(_ content: String, options: ImportOptions? = nil) async throws -> (Result<ImportSummary, any Error>, ImportRecord) {
@@ -65,7 +86,7 @@ final class CatalogFixture: @unchecked Sendable {
 
     /// `sku|name|description|active` of every product, by SKU key.
     func products() throws -> [String] {
-        try database.pool.read { db in
+        try sql { db in
             try Row.fetchAll(db, sql: "SELECT sku, name, description, active FROM products ORDER BY sku_key").map {
                 "\($0[0] as String)|\($0[1] as String)|\($0[2] as String)|\($0[3] as Int)"
             }
@@ -73,7 +94,7 @@ final class CatalogFixture: @unchecked Sendable {
     }
 
     func errors(_ record: ImportRecord) async throws -> [RowError] {
-        try await catalog.imports.errors(importID: record.id, limit: 1000, offset: 0)
+        try await catalog.store.importErrors(importID: record.id, limit: 1000, offset: 0)
     }
 }
 

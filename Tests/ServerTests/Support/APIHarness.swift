@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -34,8 +35,10 @@ final class APIHarness: @unchecked Sendable {
         config.dataDir = directory.path
         config.enableTestTasks = true
         configure(&config)
-        context = try AppContext.open(config: config)
-        service = APIService(context: context)
+        // Built as `importer api` builds it; workers run on demand (`withWorker`).
+        let appliance = try Appliance.build(config: config, roles: ProcessRoles(http: true), logger: Logger(label: "test"))
+        context = appliance.context
+        service = try #require(appliance.api)
         responder = service.responder(logger: Logger(label: "test") { _ in logs.handler })
     }
 
@@ -63,6 +66,14 @@ final class APIHarness: @unchecked Sendable {
         let collector = BodyCollector()
         try await response.body.write(collector)
         return Reply(status: response.status, headers: response.headers, body: collector.data)
+    }
+
+    /// Reads or changes `catalog.sqlite` directly, as any SQLite client can (a connection of
+    /// the test's own: the store keeps its handle to itself).
+    func catalogSQL<T>(_ body: (Database) throws -> T) throws -> T {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        return try DatabaseQueue(path: context.config.catalogDatabasePath, configuration: configuration).write(body)
     }
 
     /// Runs a worker of this appliance while `body` runs.

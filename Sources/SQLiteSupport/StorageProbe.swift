@@ -1,8 +1,8 @@
 import Foundation
 
 /// Whether the data directory can take writes. SQLite reports a write refused by a read-only
-/// filesystem or an immutable file as a generic I/O error, so the API asks the filesystem why
-/// before it answers, and `/healthz` reports the same condition.
+/// filesystem or an immutable file as a generic I/O error, so a store asks the filesystem why
+/// before it reports the failure (`SQLiteFault`), and `/healthz` reports the same condition.
 public struct StorageProbe: Sendable {
     public enum Condition: Sendable, Equatable {
         case writable
@@ -21,10 +21,11 @@ public struct StorageProbe: Sendable {
         self.files = files
     }
 
-    /// The data directory, its databases (and their WAL files) and the uploads directory.
-    public init(config: AppConfig) {
-        let databases = [config.queueDatabasePath, config.catalogDatabasePath]
-        self.init(directory: config.dataDir, files: databases + databases.map { $0 + "-wal" } + [config.uploadsDirectory])
+    /// The directory of `databases`, those databases and their WAL files, and `others` (an
+    /// uploads directory).
+    public init(databases: [String], others: [String] = []) {
+        let directory = (databases.first.map { ($0 as NSString).deletingLastPathComponent }).flatMap { $0.isEmpty ? nil : $0 }
+        self.init(directory: directory ?? ".", files: databases + databases.map { $0 + "-wal" } + others)
     }
 
     /// A few system calls: the mount flags, creating and removing an empty file (a disk that

@@ -1,44 +1,10 @@
 import Foundation
 import GRDB
-import TaskQueue
-
-/// A product as stored.
-public struct Product: Sendable, Equatable {
-    public var id: String
-    public var sku: String
-    public var name: String
-    public var description: String
-    public var active: Bool
-    public var createdAt: Date
-    public var updatedAt: Date
-}
-
-/// Filters of the product listing (DESIGN.md §6).
-public struct ProductFilter: Sendable, Equatable {
-    /// Case-insensitive SKU prefix (served by the `sku_key` index).
-    public var skuPrefix: String?
-    /// Case-insensitive substrings (ASCII case folding: SQLite's `lower()` without ICU).
-    public var name: String?
-    public var description: String?
-    public var active: Bool?
-    public var limit = 20
-    public var offset = 0
-    /// Keyset paging: products older than this id (the last id of the previous page).
-    public var cursor: String?
-
-    public init() {}
-}
 
 /// Reads of the products table, newest first (ids are UUIDv7: id order is creation order).
-public struct ProductStore: Sendable {
-    public let database: CatalogDatabase
-
-    public init(database: CatalogDatabase) {
-        self.database = database
-    }
-
+extension SQLiteCatalogStore {
     public func product(id: String) async throws -> Product? {
-        try await database.pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM products WHERE id = ?", arguments: [id]).map(Self.product)
         }
     }
@@ -77,7 +43,7 @@ public struct ProductStore: Sendable {
         let unfiltered = conditions.isEmpty
         let activeOnly = conditions.count == 1 && filter.active != nil
         let active = filter.active
-        return try await database.pool.read { db in
+        return try await read { db in
             let total: Int
             if unfiltered || activeOnly {
                 // The product count is kept in catalog_stats; inactive products (usually few) are

@@ -1,31 +1,11 @@
 import Foundation
 import GRDB
 
-/// How a database file is opened: WAL, a busy timeout, `synchronous` from config, and
-/// migrations applied under a cross-process lock.
-public struct SQLiteOptions: Sendable, Equatable {
-    public enum Synchronous: String, Sendable, CaseIterable {
-        case normal = "NORMAL"
-        case full = "FULL"
-    }
-
-    public var synchronous: Synchronous = .normal
-    /// How long a connection waits for another process's write lock.
-    public var busyTimeout: TimeInterval = 10
-    public var readOnly = false
-
-    public init(synchronous: Synchronous = .normal, busyTimeout: TimeInterval = 10, readOnly: Bool = false) {
-        self.synchronous = synchronous
-        self.busyTimeout = busyTimeout
-        self.readOnly = readOnly
-    }
-}
-
 /// Opening a WAL database that several processes share. Modules (TaskQueue, Catalog) each own
 /// one file and pass their own migrator.
 public enum SQLiteDatabase {
-    /// Opens the database with a background checkpointer (see `WALCheckpointer`); keep the
-    /// checkpointer as long as the pool.
+    /// Opens the database and makes its checkpointer (see `WALCheckpointer`), a service the
+    /// application runs beside the workers; none for a read-only database.
     public static func openWithCheckpointer(path: String, options: SQLiteOptions, migrator: DatabaseMigrator) throws
         -> (pool: DatabasePool, checkpointer: WALCheckpointer?)
     {
@@ -45,7 +25,7 @@ public enum SQLiteDatabase {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw QueueError.storage("cannot create directory \(directory): \(error.localizedDescription)")
+                throw SQLiteError("cannot create directory \(directory): \(error.localizedDescription)")
             }
         }
         let configuration = configuration(options)
@@ -59,19 +39,19 @@ public enum SQLiteDatabase {
                 }
                 return pool
             }
-        } catch let error as QueueError {
+        } catch let error as SQLiteError {
             throw error
         } catch let error as DatabaseError {
-            throw QueueError.storage("cannot open database \(path): \(error.message ?? "\(error.resultCode)")")
+            throw SQLiteError("cannot open database \(path): \(error.message ?? "\(error.resultCode)")")
         }
     }
 
     private static func openReadOnly(path: String, configuration: Configuration) throws -> DatabasePool {
-        guard FileManager.default.fileExists(atPath: path) else { throw QueueError.storage("cannot open database \(path): no such file") }
+        guard FileManager.default.fileExists(atPath: path) else { throw SQLiteError("cannot open database \(path): no such file") }
         do {
             return try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError {
-            throw QueueError.storage("cannot open database \(path) read-only: \(error.message ?? "\(error.resultCode)")")
+            throw SQLiteError("cannot open database \(path) read-only: \(error.message ?? "\(error.resultCode)")")
         }
     }
 

@@ -1,20 +1,9 @@
-import Foundation
 import GRDB
-import TaskQueue
 
-/// `catalog.sqlite`, owned by Catalog: products, imports (state, counts, checkpoint, errors) and
-/// the catalogue lock that serializes imports. Plain TEXT/INTEGER/REAL columns, no custom
-/// collations or functions, so any SQLite client can read it (DESIGN.md §7).
-public final class CatalogDatabase: Sendable {
-    public let pool: DatabasePool
-    public let path: String
-    private let checkpointer: WALCheckpointer?
-
-    public init(path: String, options: SQLiteOptions = SQLiteOptions()) throws {
-        self.path = path
-        (pool, checkpointer) = try SQLiteDatabase.openWithCheckpointer(path: path, options: options, migrator: Self.migrator)
-    }
-
+extension SQLiteCatalogStore {
+    /// The catalogue's schema. Plain TEXT/INTEGER/REAL columns, no custom collations or
+    /// functions, so any SQLite client can read it (DESIGN.md §7). Shipped migrations never
+    /// change; later changes are new migrations.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: products, imports, import_errors, catalog_lock") { db in

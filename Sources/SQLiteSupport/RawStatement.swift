@@ -17,7 +17,7 @@ public final class RawStatement {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else {
-            throw QueueError.storage("cannot prepare statement: \(String(cString: sqlite3_errmsg(connection)))")
+            throw SQLiteError("cannot prepare statement: \(String(cString: sqlite3_errmsg(connection)))")
         }
         self.handle = statement
         self.connection = connection

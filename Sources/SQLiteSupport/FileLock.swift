@@ -11,12 +11,12 @@ public enum FileLock {
     public static func withExclusiveLock<T>(path: String, _ body: () throws -> T) throws -> T {
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw QueueError.storage("cannot open lock file \(path): \(String(cString: strerror(errno)))")
+            throw SQLiteError("cannot open lock file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                throw QueueError.storage("cannot lock \(path): \(String(cString: strerror(errno)))")
+                throw SQLiteError("cannot lock \(path): \(String(cString: strerror(errno)))")
             }
         }
         defer { flock(fd, LOCK_UN) }

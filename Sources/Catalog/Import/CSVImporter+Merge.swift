@@ -1,0 +1,54 @@
+import Foundation
+
+/// The second stage: the sorted runs, merged in key order, are written into the catalogue in
+/// batches of `batchRows` keys, each committed with its checkpoint; an atomic import is one
+/// transaction.
+extension CSVImporter {
+    func merge(_ merger: RunMerger, after resumeKey: [UInt8]?) throws {
+        try store.beginImportWrites()
+        var skipping = resumeKey != nil
+        /// Writes the next batch; returns whether the merge has more.
+        func batch(_ transaction: any ImportTransaction) throws -> Bool {
+            var written = 0
+            var lastKey: [UInt8]?
+            while written < options.batchRows, let merged = try merger.next() {
+                let record = merged.record
+                if skipping, let resumeKey {
+                    if resumeKey.withUnsafeBytes({ RunRecord.compareKeys(record.key, $0) }) <= 0 { continue }
+                    skipping = false
+                }
+                let isNew =
+                    options.dryRun
+                    ? try transaction.isNew(key: record.key)
+                    : try transaction.upsert(
+                        ImportedProduct(
+                            key: record.key, sku: record.sku, name: record.name, description: record.description,
+                            active: record.active))
+                counts.created += isNew ? 1 : 0
+                counts.updated += merged.occurrences - (isNew ? 1 : 0)
+                counts.rowsMerged += merged.occurrences
+                written += 1
+                lastKey = Array(record.key)
+            }
+            try transaction.checkpoint(
+                ImportCheckpoint(
+                    created: counts.created, updated: counts.updated, rowsMerged: counts.rowsMerged, lastKey: lastKey))
+            return written == options.batchRows
+        }
+        if options.atomic {
+            try store.writeImport(fence) { transaction in
+                while try batch(transaction) {
+                    report(stage: "importing", message: "Importing")
+                    try monitor.checkCancellation()
+                }
+            }
+            return
+        }
+        while true {
+            let more = try store.writeImport(fence) { transaction in try batch(transaction) }
+            report(stage: "importing", message: "Importing", force: !more)
+            guard more else { return }
+            try monitor.checkCancellation()
+        }
+    }
+}

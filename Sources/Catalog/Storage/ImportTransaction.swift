@@ -1,0 +1,55 @@
+/// The writes of an import inside one transaction of `ImportRunStore.writeImport`.
+public protocol ImportTransaction {
+    /// Inserts the product, or updates the one with its key (the SKU's casing, the name, and the
+    /// description and active flag when the file has them); true when it was created.
+    func upsert(_ product: ImportedProduct) throws -> Bool
+
+    /// Dry run: whether no product has this key yet.
+    func isNew(key: UnsafeRawBufferPointer) throws -> Bool
+
+    /// The import's counts and the last key written, committed with the products.
+    func checkpoint(_ checkpoint: ImportCheckpoint) throws
+}
+
+/// One product of an import, as views into the merge's buffers: valid until the merge moves on,
+/// bound to the statement without a copy.
+public struct ImportedProduct {
+    /// The Unicode lowercase SKU: the product's identity.
+    public var key: UnsafeRawBufferPointer
+    /// The SKU as written in the file's last row for the key.
+    public var sku: UnsafeRawBufferPointer
+    public var name: UnsafeRawBufferPointer
+    /// nil when the file has no `description` column: an existing description is kept.
+    public var description: UnsafeRawBufferPointer?
+    /// nil when the file has no `active` column (or the cell is empty): an existing flag is kept.
+    public var active: Bool?
+
+    public init(
+        key: UnsafeRawBufferPointer, sku: UnsafeRawBufferPointer, name: UnsafeRawBufferPointer,
+        description: UnsafeRawBufferPointer?, active: Bool?
+    ) {
+        self.key = key
+        self.sku = sku
+        self.name = name
+        self.description = description
+        self.active = active
+    }
+}
+
+/// Where an import is, committed with each batch: a resumed import continues after `lastKey`
+/// with these counts.
+public struct ImportCheckpoint: Sendable, Equatable {
+    public var created: Int
+    public var updated: Int
+    /// Valid rows of the file whose key has been written.
+    public var rowsMerged: Int
+    /// The last key written; nil keeps the previous one (a batch that wrote nothing).
+    public var lastKey: [UInt8]?
+
+    public init(created: Int, updated: Int, rowsMerged: Int, lastKey: [UInt8]?) {
+        self.created = created
+        self.updated = updated
+        self.rowsMerged = rowsMerged
+        self.lastKey = lastKey
+    }
+}

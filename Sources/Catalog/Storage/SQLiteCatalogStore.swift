@@ -1,0 +1,110 @@
+import Common
+import Foundation
+import GRDB
+import SQLiteSupport
+import Synchronization
+
+/// The catalogue in `catalog.sqlite` (DESIGN.md §7, §10): products, imports with their row
+/// errors, the catalogue lock and the product count. The database handle stays inside: every
+/// read and write is one of the store's methods, each one transaction, and every failure
+/// leaves as a `CatalogError` with a backend-neutral code.
+public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
+    private let pool: DatabasePool
+    /// Checkpoints the WAL outside the writers' transactions: a service the application runs
+    /// (nil when opened read-only).
+    public let checkpointer: WALCheckpointer?
+    /// Asked why a write failed, when SQLite only says "I/O error".
+    private let probe: StorageProbe
+    /// The import's upsert statements, prepared on the writer connection at first use.
+    private let importStatements = Mutex<ImportStatements?>(nil)
+
+    /// Opens (creating and migrating if needed) the catalogue at `path`. `probe` says why the
+    /// directory cannot be written when a write fails (default: the file's own directory).
+    public init(path: String, options: SQLiteOptions = SQLiteOptions(), probe: StorageProbe? = nil) throws {
+        let probe = probe ?? StorageProbe(databases: [path])
+        do {
+            (pool, checkpointer) = try SQLiteDatabase.openWithCheckpointer(path: path, options: options, migrator: Self.migrator)
+        } catch {
+            throw Self.catalogError(error, probe: probe)
+        }
+        self.probe = probe
+    }
+
+    deinit {
+        // Finalized while the connection is open.
+        importStatements.withLock { $0 = nil }
+    }
+
+    public func backup(to path: String) throws -> Int {
+        do { return try SQLiteBackup.copy(pool, to: path) } catch { throw catalogError(error) }
+    }
+
+    // MARK: Storage access: every failure leaves as a CatalogError
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch { throw catalogError(error) }
+    }
+
+    func readSync<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw catalogError(error) }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch { throw catalogError(error) }
+    }
+
+    func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch { throw catalogError(error) }
+    }
+
+    /// One IMMEDIATE transaction on the writer connection, for the import's batches.
+    func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var value: T?
+                try db.inTransaction(.immediate) {
+                    value = try body(db)
+                    return .commit
+                }
+                return value!
+            }
+        } catch {
+            throw catalogError(error)
+        }
+    }
+
+    /// Statements outside a transaction (pragmas) on the writer connection.
+    func writerConnection<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.writeWithoutTransaction(body) } catch { throw catalogError(error) }
+    }
+
+    /// The import's prepared statements on the writer connection (call inside a write).
+    func statements(_ db: Database) throws -> ImportStatements {
+        try importStatements.withLock { statements in
+            if let statements { return statements }
+            let prepared = try ImportStatements(db)
+            statements = prepared
+            return prepared
+        }
+    }
+
+    private func catalogError(_ error: any Error) -> any Error {
+        Self.catalogError(error, probe: probe)
+    }
+
+    /// A storage condition (full, read-only, busy, I/O) keeps its neutral code; any other
+    /// SQLite failure is a plain storage error carrying SQLite's message.
+    private static func catalogError(_ error: any Error, probe: StorageProbe) -> any Error {
+        switch error {
+        case let error as DatabaseError:
+            if let fault = SQLiteFault.classify(error, condition: probe.condition) {
+                return CatalogError.storage(fault, cause: error)
+            }
+            return CatalogError.storage("the catalogue database failed: \(error.message ?? "\(error.resultCode)")", cause: error)
+        case let error as SQLiteError:
+            return CatalogError.storage(error.message, cause: error)
+        default:
+            return error
+        }
+    }
+}

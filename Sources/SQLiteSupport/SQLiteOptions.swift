@@ -1,0 +1,21 @@
+import Foundation
+
+/// How a database file is opened: WAL, a busy timeout, `synchronous` from config, and
+/// migrations applied under a cross-process lock.
+public struct SQLiteOptions: Sendable, Equatable {
+    public enum Synchronous: String, Sendable, CaseIterable {
+        case normal = "NORMAL"
+        case full = "FULL"
+    }
+
+    public var synchronous: Synchronous = .normal
+    /// How long a connection waits for another process's write lock.
+    public var busyTimeout: TimeInterval = 10
+    public var readOnly = false
+
+    public init(synchronous: Synchronous = .normal, busyTimeout: TimeInterval = 10, readOnly: Bool = false) {
+        self.synchronous = synchronous
+        self.busyTimeout = busyTimeout
+        self.readOnly = readOnly
+    }
+}

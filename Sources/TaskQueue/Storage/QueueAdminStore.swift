@@ -1,0 +1,43 @@
+import Foundation
+
+/// The producers' and operators' side of the queue: enqueue, look up and list jobs, revoke,
+/// purge, pause, re-run dead letters, expire results, and the counts the API and metrics show.
+public protocol QueueAdminStore: Sendable {
+    /// Stores a job and returns its id once committed.
+    func enqueue(_ job: NewJob) async throws -> EnqueueResult
+
+    /// Revokes a job: waiting → `REVOKED` at once; running → flagged. Returns the state
+    /// after the call, or nil for an unknown id.
+    func revoke(id: String) async throws -> TaskState?
+
+    /// Deletes waiting jobs (`PENDING` incl. delayed, and `RETRY`) of one queue or all.
+    func purge(queue: String?) async throws -> Int
+
+    /// Re-enqueues a `FAILURE` or `REVOKED` job as a new task linked to it both ways.
+    func retry(id: String) async throws -> RetryOutcome
+
+    /// Pauses (no claims from it; running jobs finish) or resumes a queue. Persisted.
+    func setPaused(queue: String, paused: Bool) async throws
+    func pausedQueues() async throws -> Set<String>
+
+    /// Deletes up to `limit` jobs whose results expired; returns how many.
+    func deleteExpired(limit: Int) async throws -> Int
+
+    // MARK: Queries
+
+    func job(id: String) async throws -> JobLookup
+    /// Newest first.
+    func jobs(_ filter: JobFilter) async throws -> [JobRecord]
+    /// How many jobs match `filter` (its limit and offset ignored).
+    func countJobs(_ filter: JobFilter) async throws -> Int
+    /// Waiting, delayed, running, retrying and failed counts per queue, by queue name.
+    func queueStats() async throws -> [QueueStats]
+    /// Jobs per queue and state (for metrics).
+    func countsByQueueAndState() async throws -> [String: [TaskState: Int]]
+    /// Waiting jobs whose due time is in the future, soonest first.
+    func scheduled(limit: Int) async throws -> [JobRecord]
+    /// Jobs held by a live lease.
+    func running() async throws -> [JobRecord]
+    /// Throws if the storage cannot be read.
+    func healthCheck() async throws
+}
