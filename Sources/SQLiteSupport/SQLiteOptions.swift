@@ -8,10 +8,10 @@ public struct SQLiteOptions: Sendable, Equatable {
         case full = "FULL"
     }
 
-    public var synchronous: Synchronous = .normal
+    public var synchronous: Synchronous
     /// How long a connection waits for another process's write lock.
-    public var busyTimeout: TimeInterval = 10
-    public var readOnly = false
+    public var busyTimeout: TimeInterval
+    public var readOnly: Bool
 
     public init(synchronous: Synchronous = .normal, busyTimeout: TimeInterval = 10, readOnly: Bool = false) {
         self.synchronous = synchronous

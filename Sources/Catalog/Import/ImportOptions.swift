@@ -3,15 +3,15 @@ import TaskQueue
 /// The `options` of `process_csv_import` (DESIGN.md §7) plus the engine's own limits.
 public struct ImportOptions: Sendable, Equatable {
     /// All or nothing: one transaction for the whole file.
-    public var atomic = false
+    public var atomic: Bool
     /// Validate and count what would change; write no product.
-    public var dryRun = false
+    public var dryRun: Bool
     /// Keys per committed batch of the merge (each with its checkpoint).
-    public var batchRows = 20_000
+    public var batchRows: Int
     /// Memory for rows waiting to be sorted into a run (the external sort's arena).
-    public var sortMemoryBytes = 16 << 20
+    public var sortMemoryBytes: Int
     /// `csv_max_field_bytes`.
-    public var maxFieldBytes = 1 << 20
+    public var maxFieldBytes: Int
 
     public init(
         atomic: Bool = false, dryRun: Bool = false, batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20,

@@ -1,6 +1,5 @@
 import Common
 import Foundation
-import GRDB
 import SQLiteSupport
 import Logging
 import Synchronization
@@ -121,9 +120,7 @@ public struct QueueBenchmark: Sendable {
         while worker.info().processed[Self.task, default: 0] < count {
             try await Task.sleep(for: .milliseconds(1))
         }
-        let stored = try await store.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'SUCCESS'") ?? 0
-        }
+        let stored = try await store.countJobs(JobFilter(state: .success))
         guard stored >= count else { throw QueueError.storage("benchmark: \(stored) successes stored, \(count) acked") }
     }
 

@@ -4,17 +4,17 @@ import Foundation
 /// `retry_jitter`, `autoretry_for`).
 public struct RetryOptions: Sendable, Equatable {
     /// At most `1 + maxRetries` runs.
-    public var maxRetries: Int = 3
+    public var maxRetries: Int
     /// Seconds before a retry (the base of the backoff).
-    public var delay: TimeInterval = 300
+    public var delay: TimeInterval
     /// Double the delay with each retry.
-    public var backoff = false
+    public var backoff: Bool
     /// Upper bound of a backed-off delay (Celery's `retry_backoff_max`).
-    public var backoffMax: TimeInterval = 600
+    public var backoffMax: TimeInterval
     /// Pick the delay uniformly in `0...delay`, so retries of many jobs spread out.
-    public var jitter = true
+    public var jitter: Bool
     /// Error types that retry in addition to `RetryableError`.
-    public var autoretryFor: [any Error.Type] = []
+    public var autoretryFor: [any Error.Type]
 
     public init(
         maxRetries: Int = 3, delay: TimeInterval = 300, backoff: Bool = false, backoffMax: TimeInterval = 600,
