@@ -69,6 +69,12 @@ final class CatalogStoreFixture {
         #expect(try await store.importRecords(limit: 10, offset: 0).total == 2)
         #expect(try store.deleteFinishedImports(createdBefore: Date().addingTimeInterval(60)) == 1)
         #expect(try await store.importRecord(id: direct) == nil)
+        // A second record with the same id conflicts (a constraint, not a storage failure)
+        await #expect {
+            try await store.createImport(NewImport(id: record.id, filePath: "c.csv", filename: nil))
+        } throws: { error in
+            (error as? CatalogError)?.code == "constraint"
+        }
         // A duplicate submission's record goes only while it never started
         try await store.deleteUnstartedImport(id: record.id)
         #expect(try await store.importRecords(limit: 10, offset: 0).total == 0)

@@ -1,3 +1,4 @@
+import Catalog
 import Common
 import Foundation
 import GRDB
@@ -39,6 +40,14 @@ import Testing
     @Test func otherDatabaseErrorsAreNotStorageErrors() {
         #expect(SQLiteFault.classify(DatabaseError(resultCode: .SQLITE_CONSTRAINT), condition: { Self.readOnly }) == nil)
         #expect(SQLiteFault.classify(DatabaseError(resultCode: .SQLITE_ERROR), condition: { .writable }) == nil)
+    }
+
+    @Test func aConstraintIsAConflictAndOtherStoreErrorsAre500() {
+        #expect(APIError.from(QueueError.constraint("taken")).status == .conflict)
+        #expect(APIError.from(CatalogError.constraint("taken")).status == .conflict)
+        #expect(APIError.from(CatalogError.constraint("taken")).code == "constraint")
+        #expect(APIError.from(CatalogError.storage("corrupt")).status == .internalServerError)
+        #expect(APIError.from(QueueError.storage("corrupt")).status == .internalServerError)
     }
 
     @Test(arguments: [

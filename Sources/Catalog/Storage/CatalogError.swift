@@ -9,6 +9,8 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         case lockLost = "lock_lost"
         /// An import that should have a record has none.
         case importNotFound = "import_not_found"
+        /// A write broke a uniqueness or other constraint of the schema (a concurrent write won).
+        case constraint = "constraint"
         /// Storage failed in a way that is not a `StorageFault` (a bug, a corrupt file).
         case storage = "storage"
         case storageFull = "storage_full"
@@ -48,6 +50,11 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
 
     public static func importNotFound(_ importID: String) -> CatalogError {
         CatalogError(.importNotFound, "import \(importID) has no record")
+    }
+
+    /// A write broke a constraint of the schema: a conflict with data already stored.
+    public static func constraint(_ message: String, cause: (any Error & Sendable)? = nil) -> CatalogError {
+        CatalogError(.constraint, message, cause: cause)
     }
 
     /// Storage failed for a reason that is not a storage condition.

@@ -100,6 +100,10 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
             if let fault = SQLiteFault.classify(error, condition: probe.condition) {
                 return CatalogError.storage(fault, cause: error)
             }
+            if error.resultCode == .SQLITE_CONSTRAINT {
+                return CatalogError.constraint(
+                    "the write conflicts with the catalogue's data: \(error.message ?? "constraint")", cause: error)
+            }
             return CatalogError.storage("the catalogue database failed: \(error.message ?? "\(error.resultCode)")", cause: error)
         case let error as SQLiteError:
             return CatalogError.storage(error.message, cause: error)

@@ -93,7 +93,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         switch error.code {
         case "payload_too_large": return APIError(.contentTooLarge, code: error.code, message: error.message)
         case "invalid_job", "unknown_task": return APIError(.unprocessableContent, code: error.code, message: error.message)
-        case "stale_lease": return APIError(.conflict, code: error.code, message: error.message)
+        case "stale_lease", "constraint": return APIError(.conflict, code: error.code, message: error.message)
         default: return APIError(.internalServerError, code: "internal_error", message: "the queue failed: \(error.message)")
         }
     }
@@ -101,6 +101,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     /// How a catalogue error reaches a client.
     static func from(_ error: CatalogError) -> APIError {
         if let fault = error.fault { return from(fault) }
+        if error.code == "constraint" { return APIError(.conflict, code: error.code, message: error.message) }
         return APIError(.internalServerError, code: "internal_error", message: "the catalogue failed: \(error.message)")
     }
 }

@@ -9,6 +9,8 @@ public struct QueueError: Error, Equatable, CustomStringConvertible, Sendable {
         case payloadTooLarge = "payload_too_large"
         case invalidJob = "invalid_job"
         case unknownTask = "unknown_task"
+        /// A write broke a uniqueness or other constraint of the schema (a concurrent write won).
+        case constraint = "constraint"
         /// Storage failed in a way that is not a `StorageFault` (a bug, a corrupt file).
         case storage = "storage"
         case storageFull = "storage_full"
@@ -51,6 +53,11 @@ public struct QueueError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public static func unknownTask(_ name: String) -> QueueError {
         QueueError(.unknownTask, "no task named '\(name)' is registered")
+    }
+
+    /// A write broke a constraint of the schema: a conflict with data already stored.
+    public static func constraint(_ message: String, cause: (any Error & Sendable)? = nil) -> QueueError {
+        QueueError(.constraint, message, cause: cause)
     }
 
     /// Storage failed for a reason that is not a storage condition.

@@ -85,6 +85,9 @@ public final class SQLiteQueueStore: QueueStore, OnlineBackup {
             if let fault = SQLiteFault.classify(error, condition: probe.condition) {
                 return QueueError.storage(fault, cause: error)
             }
+            if error.resultCode == .SQLITE_CONSTRAINT {
+                return QueueError.constraint("the write conflicts with a stored job: \(error.message ?? "constraint")", cause: error)
+            }
             return QueueError.storage("the queue database failed: \(error.message ?? "\(error.resultCode)")", cause: error)
         case let error as SQLiteError:
             return QueueError.storage(error.message, cause: error)
