@@ -20,9 +20,11 @@ common={"400":err("Malformed request"),"405":err("Wrong method on a known path")
  "503":err("Storage unavailable: the database is read-only, busy or failing (code storage_read_only, storage_busy, storage_unavailable); nothing was changed")}
 full_err={"507":err("The data directory's disk is full (code storage_full); nothing was changed")}
 nullable=lambda t: {"type":[t,"null"]}
+# A product's SKU or name: not blank once trimmed, no NUL character, at most `n` characters.
+product_text=lambda n: {"type":"string","minLength":1,"maxLength":n,"pattern":"^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
 time_=lambda: {"type":["string","null"],"format":"date-time"}
 schemas={
- "Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"}}}}},
+ "Error":{"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["code","message"],"properties":{"code":{"type":"string"},"message":{"type":"string"},"field":{"type":"string","description":"the request's field that is wrong (422)"}}}}},
  "TaskError":{"type":["object","null"],"properties":{"type":{"type":"string"},"message":{"type":"string"},"context":{}}},
  "TaskSubmission":{"type":"object","required":["name"],"additionalProperties":False,"properties":{
    "name":{"type":"string","minLength":1,"description":"registered task name"},"args":{"type":"array"},"kwargs":{"type":"object"},
@@ -73,7 +75,8 @@ schemas={
    "state":{"type":"string","enum":["PENDING","RUNNING","SUCCESS","FAILURE","REVOKED"]},"stage":nullable("string"),"message":nullable("string"),
    "percent":{"type":"number"},"rows_processed":{"type":"integer"},"created":{"type":"integer"},"updated":{"type":"integer"},"skipped":{"type":"integer"},
    "errors":{"type":"integer"},"bytes_read":{"type":"integer"},"bytes_total":{"type":"integer"},"created_at":time_(),"started_at":time_(),"finished_at":time_(),
-   "duration_seconds":{"type":["number","null"]},"error":nullable("string"),"warnings":{"type":"array","items":{"type":"string"}},"options":{"type":"object"}}},
+   "duration_seconds":{"type":["number","null"]},"error":nullable("string"),"warnings":{"type":"array","items":{"type":"string"}},"options":{"type":"object"},
+   "retry_of":{"type":["string","null"],"description":"the failed or revoked import this one runs again"}}},
  "ImportList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Import")},
    "total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
  "ImportErrorList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":{"type":"object",
@@ -93,6 +96,23 @@ schemas={
  "ScheduleList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Schedule")},"total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
  "ScheduleRun":{"type":"object","required":["name","task_id","status"],"properties":{"name":{"type":"string"},"task_id":{"type":"string"},"status":{"const":"submitted"}}},
  "Purged":{"type":"object","required":["queue","purged"],"properties":{"queue":{"type":"string"},"purged":{"type":"integer"}}},
+ "ProductCreate":{"type":"object","required":["sku","name"],"properties":{
+   "sku":dict(product_text(255),description="trimmed, 1–255 characters, unique case-insensitively"),
+   "name":dict(product_text(1024),description="trimmed, 1–1,024 characters"),
+   "description":{"type":["string","null"],"maxLength":65536,"pattern":"^[^\\u0000]*$","description":"at most 65,536 characters; null is stored as \"\""},
+   "active":{"type":"boolean","default":True}},
+   "description":"unknown fields are ignored"},
+ "ProductChanges":{"type":"object","minProperties":1,"properties":{
+   "sku":product_text(255),"name":product_text(1024),"description":{"type":["string","null"],"maxLength":65536,"pattern":"^[^\\u0000]*$"},
+   "active":{"type":"boolean"}},
+   "description":"any non-empty subset of the fields (PUT and PATCH alike); unknown fields are ignored"},
+ "BulkDeleteSubmitted":{"type":"object","required":["task_id","status","message"],"properties":{"task_id":{"type":"string"},"status":{"const":"submitted"},"message":{"type":"string"}}},
+ "BulkDeleteStatus":{"type":"object","required":["task_id","status","message","percent","deleted_count","total","error"],"properties":{
+   "task_id":nullable("string"),"status":{"type":"string","enum":["PENDING","PROGRESS","SUCCESS","FAILURE","REVOKED"]},"message":{"type":"string"},
+   "percent":{"type":"number"},"deleted_count":{"type":"integer"},"total":{"type":"integer","description":"products when it started"},
+   "kept_new":{"type":"integer","description":"products created while it ran, kept"},"error":nullable("string")}},
+ "ImportRetried":{"type":"object","required":["task_id","import_id","retry_of","status"],"properties":{"task_id":{"type":"string"},
+   "import_id":{"type":"string","description":"the new import"},"retry_of":{"type":"string"},"status":{"const":"submitted"}}},
 }
 def op(summary, responses, params=None, body=None, mutating=False, tag="tasks", public=False):
     o={"summary":summary,"tags":[tag],"responses":dict(responses)}
@@ -108,6 +128,14 @@ def op(summary, responses, params=None, body=None, mutating=False, tag="tasks", 
         o["security"]=[{"bearer":[]}]
         o["responses"].update(full_err)
     return o
+def with_etag(response, location=False):
+    response["headers"]={"ETag":{"description":"W/\"<updated_at in ms>\": send it back as If-Match","schema":{"type":"string"}}}
+    if location: response["headers"]["Location"]={"description":"the product's URL","schema":{"type":"string"}}
+    return response
+product_id=param("product_id", desc="the product's id (UUID); anything else is 404")
+if_match=param("If-Match","header",desc="* or the product's ETag: a stale one is 412")
+product_write={"200":with_etag(resp("The product",ref("Product"))),"404":err("Unknown product"),"409":err("sku_exists: another product has the SKU"),
+  "412":err("precondition_failed: If-Match is stale"),"413":err("Body too large"),"415":err("Not JSON"),"422":err("Empty body or an invalid field (named in error.field)")}
 paths={
  "/health":{"get":op("Health of the appliance (the seed's)",{"200":resp("Healthy",ref("Health")),"503":resp("Unhealthy, with the reason",ref("Health"))},tag="system",public=True)},
  "/healthz":{"get":op("Health of the appliance",{"200":resp("Healthy",ref("Health")),"503":resp("Unhealthy, with the reason",ref("Health"))},tag="system",public=True)},
@@ -142,11 +170,24 @@ paths={
    {"200":{"description":"Errors","content":{"application/json":{"schema":ref("ImportErrorList")},"text/csv":{"schema":{"type":"string"}}}},"404":err("Unknown import"),"422":err("Invalid format or paging")},
    [param("import_id"),param("format","query",{"type":"string","enum":["json","csv"],"default":"json"}),
     param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":100}),param("offset","query",{"type":"integer","minimum":0,"maximum":1000,"default":0})],tag="imports")},
- "/api/v1/products":{"get":op("Products, newest first",{"200":resp("Products",ref("ProductList")),"422":err("Invalid filter")},
+ "/api/v1/products":{
+ "post":op("Create a product",{"201":with_etag(resp("Created",ref("Product")),location=True),"409":err("sku_exists: another product has the SKU"),
+   "413":err("Body too large"),"415":err("Not JSON"),"422":err("An invalid field (named in error.field)")},body=ref("ProductCreate"),mutating=True,tag="products"),
+ "get":op("Products, newest first",{"200":resp("Products",ref("ProductList")),"422":err("Invalid filter")},
    [param("sku","query",desc="case-insensitive SKU prefix"),param("name","query",desc="case-insensitive substring"),param("description","query",desc="case-insensitive substring"),
     param("active","query",{"type":"string","enum":["true","false"]}),param("cursor","query",{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},desc="the next_cursor of the previous page"),
     param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="products")},
- "/api/v1/products/{product_id}":{"get":op("One product",{"200":resp("Product",ref("Product")),"404":err("Unknown product")},[param("product_id")],tag="products")},
+ "/api/v1/products/all":{"delete":op("Delete every product through the queue (task bulk_delete_products, after running imports)",
+   {"202":resp("Submitted",ref("BulkDeleteSubmitted")),"409":err("count_changed: expected_total is not the product count"),"422":err("Invalid expected_total")},
+   [param("expected_total","query",{"type":"integer","minimum":0},desc="refuse unless the catalogue holds exactly this many products")],mutating=True,tag="products")},
+ "/api/v1/products/delete/{task_id}/status":{"get":op("Bulk delete status (the seed's shape)",{"200":resp("Status",ref("BulkDeleteStatus")),"404":err("No bulk delete for this task")},[task_id],tag="products")},
+ "/api/v1/products/{product_id}":{
+   "get":op("One product",{"200":with_etag(resp("Product",ref("Product"))),"404":err("Unknown product")},[product_id],tag="products"),
+   "put":op("Change a product: any non-empty subset of its fields (as PATCH)",product_write,[product_id,if_match],ref("ProductChanges"),mutating=True,tag="products"),
+   "patch":op("Change a product: any non-empty subset of its fields",product_write,[product_id,if_match],ref("ProductChanges"),mutating=True,tag="products"),
+   "delete":op("Delete a product",{"204":{"description":"Deleted"},"404":err("Unknown product"),"412":err("precondition_failed: If-Match is stale")},[product_id,if_match],mutating=True,tag="products")},
+ "/api/v1/imports/{import_id}/retry":{"post":op("Run a failed or revoked import again as a new import of its kept upload",
+   {"202":resp("Submitted",ref("ImportRetried")),"404":err("Unknown import"),"409":err("not_failed, upload_missing or already_retried")},[param("import_id")],mutating=True,tag="imports")},
  "/api/v1/schedules":{"get":op("Beat's schedules",{"200":resp("Schedules",ref("ScheduleList"))},
     [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":100}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="schedules")},
  "/api/v1/schedules/{name}/run":{"post":op("Enqueue the schedule's task now (its timing unchanged)",{"202":resp("Submitted",ref("ScheduleRun")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},
@@ -158,7 +199,7 @@ paths={
  "/api/v1/queues/{name}/purge":{"post":op("Delete the waiting jobs of a queue",{"200":resp("How many",ref("Purged"))},[param("name")],mutating=True,tag="queues")},
 }
 doc={"openapi":"3.1.0","info":{"title":"importer — product importer appliance","version":"0.1.0",
-  "description":"HTTP API of the importer appliance: the seed application's Celery endpoints, tasks and queues. Errors are {\"error\": {\"code\", \"message\"}}. With auth_token set, mutating routes need Authorization: Bearer <token> (auth_read: all routes but the health checks)."},
+  "description":"HTTP API of the importer appliance: the seed application's Celery endpoints, tasks, queues, schedules, imports and products. Errors are {\"error\": {\"code\", \"message\"}}. With auth_token set, mutating routes need Authorization: Bearer <token> (auth_read: all routes but the health checks)."},
  "servers":[{"url":"http://127.0.0.1:8000"}],
  "paths":paths,"components":{"schemas":schemas,"securitySchemes":{"bearer":{"type":"http","scheme":"bearer"}}}}
 text=json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)

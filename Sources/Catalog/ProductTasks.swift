@@ -6,6 +6,7 @@ public enum ProductTasks {
     public static let testTask = "app.tasks.product_tasks.test_task"
     public static let processCSVImport = "app.tasks.product_tasks.process_csv_import"
     public static let cleanupOldImports = "app.tasks.product_tasks.cleanup_old_imports"
+    public static let bulkDeleteProducts = "app.tasks.product_tasks.bulk_delete_products"
 
     public static func register(into registry: inout TaskRegistry, catalog: CatalogContext) {
         registry.register(
@@ -24,6 +25,24 @@ public enum ProductTasks {
             ) { context in try processImport(context, catalog: catalog) })
         registry.register(
             TaskDefinition(name: cleanupOldImports) { _ in try cleanup(catalog: catalog) })
+        // On the imports queue: it runs after the imports enqueued before it, holding the lock.
+        registry.register(
+            TaskDefinition(name: bulkDeleteProducts, queue: "imports", retry: RetryOptions(maxRetries: 3, delay: 30)) { context in
+                try bulkDelete(context, catalog: catalog)
+            })
+    }
+
+    // MARK: bulk_delete_products(delete_id)
+
+    static func bulkDelete(_ context: TaskContext, catalog: CatalogContext) throws -> JSONValue {
+        do {
+            let deleteID = try catalog.store.bulkDeleteForTask(taskID: context.id, deleteID: context.kwargs["delete_id"]?.stringValue)
+            return try BulkDeleter(
+                store: catalog.store, deleteID: deleteID, token: context.fencingToken, monitor: TaskMonitor(context: context)
+            ).run()
+        } catch let error as CatalogError where error.isTransient {
+            throw RetryableError("the catalogue database is busy or failed to write: \(error.message)")
+        }
     }
 
     // MARK: process_csv_import(file_path, user_id, options)
@@ -84,6 +103,7 @@ public enum ProductTasks {
     static func cleanup(catalog: CatalogContext) throws -> JSONValue {
         let cutoff = Date().addingTimeInterval(-catalog.configuration.importRetention)
         let records = try catalog.store.deleteFinishedImports(createdBefore: cutoff)
+        let bulkDeletes = try catalog.store.deleteFinishedBulkDeletes(createdBefore: cutoff)
         var files = 0
         if !catalog.configuration.keepUploads {
             let running = try catalog.store.unfinishedImportFiles()
@@ -96,12 +116,15 @@ public enum ProductTasks {
                 if (try? FileManager.default.removeItem(at: url)) != nil { files += 1 }
             }
         }
-        return ["imports_deleted": .int(Int64(records)), "files_deleted": .int(Int64(files))]
+        return [
+            "imports_deleted": .int(Int64(records)), "files_deleted": .int(Int64(files)),
+            "bulk_deletes_deleted": .int(Int64(bulkDeletes)),
+        ]
     }
 }
 
 /// The task's context as the importer's monitor.
-struct TaskMonitor: ImportMonitor {
+struct TaskMonitor: OperationMonitor {
     let context: TaskContext
 
     func checkCancellation() throws {

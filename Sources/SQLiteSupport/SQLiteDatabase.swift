@@ -5,14 +5,14 @@ import GRDB
 /// one file and pass their own migrator.
 public enum SQLiteDatabase {
     /// Opens the database and makes its checkpointer (see `WALCheckpointer`), a service the
-    /// application runs beside the workers; none for a read-only database.
-    public static func openWithCheckpointer(path: String, options: SQLiteOptions, migrator: DatabaseMigrator) throws
-        -> (pool: DatabasePool, checkpointer: WALCheckpointer?)
-    {
+    /// application runs beside the workers; none for a read-only database. The writer connection
+    /// checkpoints itself once the WAL holds `autocheckpointPages` pages (4 KiB each).
+    public static func openWithCheckpointer(
+        path: String, options: SQLiteOptions, migrator: DatabaseMigrator, autocheckpointPages: Int = 4000
+    ) throws -> (pool: DatabasePool, checkpointer: WALCheckpointer?) {
         let pool = try open(path: path, options: options, migrator: migrator)
         guard !options.readOnly else { return (pool, nil) }
-        // The writer's own checkpoint (after a commit) runs rarely and finds little left to copy.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000") }
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)") }
         return (pool, try WALCheckpointer(path: path))
     }
 

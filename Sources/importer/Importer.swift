@@ -9,7 +9,7 @@ struct Importer: AsyncParsableCommand {
         abstract: "Product importer appliance: a durable SQLite task queue, workers and the catalogue in one binary.",
         subcommands: [
             ServeCommand.self, APICommand.self, WorkerCommand.self, CallCommand.self, RevokeCommand.self, PurgeCommand.self,
-            QueueCommand.self, RetryCommand.self, ImportCommand.self, InspectCommand.self, SchedulesCommand.self,
+            QueueCommand.self, RetryCommand.self, ImportCommand.self, ProductsCommand.self, InspectCommand.self, SchedulesCommand.self,
             BackupCommand.self, RestoreCommand.self,
             MigrateCommand.self, BenchCommand.self,
         ])

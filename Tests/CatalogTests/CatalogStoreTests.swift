@@ -28,9 +28,9 @@ final class CatalogStoreFixture {
     }
 
     /// An import record with its lock taken by delivery `token`.
-    func running(token: Int64 = 1) async throws -> ImportFence {
+    func running(token: Int64 = 1) async throws -> CatalogFence {
         let record = try await store.createImport(NewImport(filePath: "f.csv", filename: "f.csv"))
-        let fence = ImportFence(importID: record.id, token: token)
+        let fence = CatalogFence(holder: record.id, token: token)
         #expect(try store.takeCatalogLock(fence, staleAfter: 60))
         try store.markImportRunning(fence, bytesTotal: 10, warnings: [])
         return fence
@@ -86,11 +86,11 @@ final class CatalogStoreFixture {
         let store = fixture.store
         let first = try await fixture.running(token: 1)
         let other = try await store.createImport(NewImport(filePath: "o.csv", filename: nil))
-        let otherFence = ImportFence(importID: other.id, token: 1)
+        let otherFence = CatalogFence(holder: other.id, token: 1)
         // Another import waits while the holder is alive
         #expect(try store.takeCatalogLock(otherFence, staleAfter: 60) == false)
         // A redelivery of the holder takes the lock over; the stale delivery is refused
-        let redelivery = ImportFence(importID: first.importID, token: 2)
+        let redelivery = CatalogFence(holder: first.holder, token: 2)
         #expect(try store.takeCatalogLock(redelivery, staleAfter: 60))
         #expect { try store.recordReading(first, ImportReading(rows: 1, skipped: 0, bytesRead: 1)) } throws: { error in
             (error as? CatalogError)?.isLockLost == true
@@ -139,7 +139,7 @@ final class CatalogStoreFixture {
         var inactive = ProductFilter()
         inactive.active = false
         #expect(try await store.products(inactive).total == 1)
-        let record = try #require(try store.runningImport(id: fence.importID))
+        let record = try #require(try store.runningImport(id: fence.holder))
         #expect(record.checkpointKey == Array("d-4".utf8))
         #expect(record.created == 4 && record.updated == 1 && record.rowsMerged == 5)
         // A batch that fails leaves neither products nor the count behind
@@ -154,7 +154,7 @@ final class CatalogStoreFixture {
         #expect(try await store.products(ProductFilter()).items.count == 4)
         // The end is recorded while the delivery holds the lock
         try store.finishImport(fence, ImportOutcome(state: .success, stage: "complete", message: "Import Complete", error: nil))
-        #expect(try await store.importRecord(id: fence.importID)?.state == .success)
+        #expect(try await store.importRecord(id: fence.holder)?.state == .success)
     }
 
     @Test(arguments: CatalogBackend.allCases)
@@ -163,13 +163,13 @@ final class CatalogStoreFixture {
         let store = fixture.store
         let fence = try await fixture.running()
         try store.recordReading(fence, ImportReading(rows: 10, skipped: 1, bytesRead: 5))
-        #expect(try await store.importRecord(id: fence.importID)?.rowsProcessed == 10)
+        #expect(try await store.importRecord(id: fence.holder)?.rowsProcessed == 10)
         let errors = [RowError(line: 2, column: "sku", reason: "empty", raw: ",x"), RowError(line: 5, column: nil, reason: "fields", raw: "a")]
         try store.recordRead(fence, ImportReading(rows: 20, skipped: 2, bytesRead: 10), errors: errors)
         // A resumed import writes the same again: the errors are replaced, not doubled
         try store.recordRead(fence, ImportReading(rows: 20, skipped: 2, bytesRead: 10), errors: errors)
-        #expect(try await store.importErrors(importID: fence.importID, limit: 10, offset: 0) == errors)
-        let record = try #require(try await store.importRecord(id: fence.importID))
+        #expect(try await store.importErrors(importID: fence.holder, limit: 10, offset: 0) == errors)
+        let record = try #require(try await store.importRecord(id: fence.holder))
         #expect(record.errorCount == 2 && record.skipped == 2 && record.stage == "importing")
     }
 

@@ -37,6 +37,29 @@ import Testing
         #expect(ping.status == 0)
     }
 
+    @Test func productsDeleteAllWaitsForTheEndAndRefusesWithoutForceOffATerminal() async throws {
+        let sandbox = try Sandbox()
+        let worker = try ImporterProcess(["worker"], dataDir: sandbox.dataDir)
+        defer { worker.signal(SIGKILL) }
+        #expect(await worker.waitForLog("worker_ready"))
+        let csv = sandbox.root + "/products.csv"
+        try "sku,name\nA,1\nB,2\nC,3\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        #expect(try await ImporterProcess.run(["import", csv, "--wait"], dataDir: sandbox.dataDir).status == 0)
+        // Standard input is not a terminal here: without --force nothing is deleted
+        let refused = try await ImporterProcess.run(["products", "delete-all"], dataDir: sandbox.dataDir)
+        #expect(refused.status != 0)
+        #expect(refused.log.contains("--force"))
+        let wrongCount = try await ImporterProcess.run(
+            ["products", "delete-all", "--force", "--expected-total", "2"], dataDir: sandbox.dataDir)
+        #expect(wrongCount.status != 0)
+        #expect(wrongCount.log.contains("expected_total is 2"))
+        let deleted = try await ImporterProcess.run(["products", "delete-all", "--force", "--wait"], dataDir: sandbox.dataDir)
+        #expect(deleted.status == 0, "\(deleted.log)")
+        let result = try JSONValue(parsing: deleted.output)
+        #expect(result["deleted_count"] == 3)
+        #expect(result["message"] == "Successfully deleted 3 products")
+    }
+
     @Test(arguments: [
         ["call", "no.such.task"],
         ["call", "app.tasks.product_tasks.test_task", "--args", "{"],

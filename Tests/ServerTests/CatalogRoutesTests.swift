@@ -11,9 +11,13 @@ import Testing
 @Suite struct CatalogRoutesTests {
     /// Imports `csv` through the queue with a worker, as the upload endpoint will.
     func runImport(_ api: APIHarness, _ csv: String) async throws -> (importID: String, taskID: String) {
+        try await runImport(api, Data(csv.utf8))
+    }
+
+    func runImport(_ api: APIHarness, _ csv: Data) async throws -> (importID: String, taskID: String) {
         let submitter = ImportSubmitter(catalog: api.context.catalog, client: api.context.client)
         let name = submitter.uploadName(for: "products.csv")
-        try csv.write(toFile: api.context.catalog.uploadsDirectory + "/" + name, atomically: true, encoding: .utf8)
+        try csv.write(to: URL(fileURLWithPath: api.context.catalog.uploadsDirectory + "/" + name))
         let ids = try await submitter.submit(storedName: name, filename: "products.csv")
         try await api.withWorker {
             let ended = try await eventually(timeout: 10) {

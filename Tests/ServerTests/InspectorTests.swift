@@ -68,7 +68,7 @@ import Testing
         let context = try Appliance.build(config: config, roles: .command, logger: Logger(label: "test")).context
         #expect(
             AppContext.registry(config, catalog: context.catalog, store: context.store).names == [
-                "app.tasks.product_tasks.cleanup_old_imports", "app.tasks.product_tasks.process_csv_import",
+                "app.tasks.product_tasks.bulk_delete_products", "app.tasks.product_tasks.cleanup_old_imports", "app.tasks.product_tasks.process_csv_import",
                 "app.tasks.product_tasks.test_task", ResultExpiryTask.name,
             ])
         config.enableTestTasks = true

@@ -5,7 +5,7 @@ import Foundation
 /// transaction.
 extension CSVImporter {
     func merge(_ merger: RunMerger, after resumeKey: [UInt8]?) throws {
-        try store.beginImportWrites()
+        try store.beginBulkWrites()
         var skipping = resumeKey != nil
         /// Writes the next batch; returns whether the merge has more.
         func batch(_ transaction: any ImportTransaction) throws -> Bool {

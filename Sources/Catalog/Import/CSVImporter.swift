@@ -17,10 +17,10 @@ import TaskQueue
 /// checkpoint key: the result equals an uninterrupted run's.
 public final class CSVImporter {
     let store: any ImportRunStore
-    let fence: ImportFence
+    let fence: CatalogFence
     let path: String
     let options: ImportOptions
-    let monitor: any ImportMonitor
+    let monitor: any OperationMonitor
     /// Where the sorted runs' scratch file goes.
     let scratchDirectory: String
     private let lock: CatalogLock
@@ -44,10 +44,10 @@ public final class CSVImporter {
 
     public init(
         store: any ImportRunStore, importID: String, path: String, token: Int64, options: ImportOptions,
-        monitor: any ImportMonitor, scratchDirectory: String
+        monitor: any OperationMonitor, scratchDirectory: String
     ) {
         self.store = store
-        self.fence = ImportFence(importID: importID, token: token)
+        self.fence = CatalogFence(holder: importID, token: token)
         self.path = path
         self.options = options
         self.monitor = monitor
@@ -55,7 +55,7 @@ public final class CSVImporter {
         self.lock = CatalogLock(store: store, fence: fence)
     }
 
-    var importID: String { fence.importID }
+    var importID: String { fence.holder }
 
     /// Runs the import to its end. Throws `ImportFailure` (recorded as the import's failure), or
     /// the monitor's cancellation (recorded as revoked).
@@ -133,7 +133,7 @@ public final class CSVImporter {
     /// Gives the import's memory back: the store's write cache, and freed buffers go back to
     /// the system rather than stay resident beside the next import's sort arena.
     private func releaseMemory() {
-        store.endImportWrites()
+        store.endBulkWrites()
         ProcessMemory.releaseFreeMemory()
     }
 

@@ -33,6 +33,8 @@ public struct ImportRecord: Sendable, Equatable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The failed or revoked import this one runs again (`POST /imports/{id}/retry`).
+    public var retryOf: String? = nil
 
     /// Percent of the work (DESIGN.md §7, docs/import.md).
     public var percent: Double {

@@ -32,25 +32,51 @@ public struct ImportSubmitter: Sendable {
         return name
     }
 
+    /// Runs a failed or revoked import again, as a new import of the same kept upload with the
+    /// same options: `importNotFound`, `notFailed`, `uploadMissing` (the file was cleaned up),
+    /// `alreadyRetried`. Answers once the job is committed.
+    public func retry(importID: String) async throws -> (importID: String, taskID: String) {
+        guard let original = try await catalog.store.importRecord(id: importID) else {
+            throw CatalogError.importNotFound(importID)
+        }
+        guard original.state == .failure || original.state == .revoked else {
+            throw CatalogError.notFailed(importID: importID, state: original.state.rawValue)
+        }
+        guard (try? catalog.confine(original.filePath)) != nil else {
+            throw CatalogError.uploadMissing(importID: importID, file: original.filename ?? original.filePath)
+        }
+        let retry = try await catalog.store.createImportRetry(of: importID, id: UUIDv7.make())
+        let submitted = try await enqueue(retry, idempotencyKey: nil)
+        try await catalog.store.attachImport(id: retry.id, taskID: submitted.id)
+        return (retry.id, submitted.id)
+    }
+
+    /// Enqueues `process_csv_import` for a recorded import.
+    private func enqueue(_ record: ImportRecord, idempotencyKey: String?) async throws -> EnqueueResult {
+        var kwargs: [String: JSONValue] = [
+            "file_path": .string(record.filePath), "import_id": .string(record.id), "options": record.options,
+        ]
+        if let userID = record.userID { kwargs["user_id"] = .string(userID) }
+        let submitted = try await client.submit(
+            TaskSubmission(name: ProductTasks.processCSVImport, kwargs: kwargs, idempotencyKey: idempotencyKey))
+        return submitted
+    }
+
     /// Records the import and enqueues its task; answers once the job is committed.
     public func submit(
         storedName: String, filename: String?, userID: String? = nil, options: JSONValue = [:],
         idempotencyKey: String? = nil
     ) async throws -> (importID: String, taskID: String) {
-        let importID = UUIDv7.make()
-        _ = try await catalog.store.createImport(
-            NewImport(id: importID, filePath: storedName, filename: filename, userID: userID, options: options))
-        var kwargs: [String: JSONValue] = ["file_path": .string(storedName), "import_id": .string(importID), "options": options]
-        if let userID { kwargs["user_id"] = .string(userID) }
-        let submitted = try await client.submit(
-            TaskSubmission(name: ProductTasks.processCSVImport, kwargs: kwargs, idempotencyKey: idempotencyKey))
+        let record = try await catalog.store.createImport(
+            NewImport(filePath: storedName, filename: filename, userID: userID, options: options))
+        let submitted = try await enqueue(record, idempotencyKey: idempotencyKey)
         if submitted.existing, let earlier = try await catalog.store.importRecord(taskID: submitted.id) {
             // The same Idempotency-Key within 24 h: the earlier import stands, this copy goes.
-            try await catalog.store.deleteUnstartedImport(id: importID)
+            try await catalog.store.deleteUnstartedImport(id: record.id)
             try? FileManager.default.removeItem(atPath: (catalog.uploadsDirectory as NSString).appendingPathComponent(storedName))
             return (earlier.id, submitted.id)
         }
-        try await catalog.store.attachImport(id: importID, taskID: submitted.id)
-        return (importID, submitted.id)
+        try await catalog.store.attachImport(id: record.id, taskID: submitted.id)
+        return (record.id, submitted.id)
     }
 }

@@ -9,4 +9,30 @@ public struct Product: Sendable, Equatable {
     public var active: Bool
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// The product's version: its `updated_at` in milliseconds, which every write moves forward
+    /// (the `ETag` is `W/"<version>"`).
+    public var version: Int64 { Int64((updatedAt.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// `W/"<version>"`.
+    public var etag: String { "W/\"\(version)\"" }
+}
+
+/// What a client's `If-Match` asks of the product it writes.
+public enum ProductPrecondition: Sendable, Equatable {
+    /// No `If-Match`: last writer wins.
+    case none
+    /// `If-Match: *`: the product must exist.
+    case exists
+    /// One of these versions (`W/"<version>"` or `"<version>"`); a tag that is not one of ours
+    /// matches nothing.
+    case versions([Int64])
+
+    /// Whether a product at `version` may be written.
+    public func allows(_ version: Int64) -> Bool {
+        switch self {
+        case .none, .exists: return true
+        case .versions(let versions): return versions.contains(version)
+        }
+    }
 }

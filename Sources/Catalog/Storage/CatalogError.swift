@@ -9,6 +9,21 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         case lockLost = "lock_lost"
         /// An import that should have a record has none.
         case importNotFound = "import_not_found"
+        case productNotFound = "product_not_found"
+        /// Another product has the SKU (case-insensitively).
+        case skuExists = "sku_exists"
+        /// The product changed since the version the client named (`If-Match`).
+        case preconditionFailed = "precondition_failed"
+        /// A value a client sent breaks the catalogue's rules.
+        case invalid = "invalid_value"
+        /// The product count is not the one the client expected (`expected_total`).
+        case countChanged = "count_changed"
+        /// Only a failed or revoked import can be retried.
+        case notFailed = "not_failed"
+        /// The import's upload file is gone (cleaned up), so it cannot run again.
+        case uploadMissing = "upload_missing"
+        /// The import was retried once already.
+        case alreadyRetried = "already_retried"
         /// A write broke a uniqueness or other constraint of the schema (a concurrent write won).
         case constraint = "constraint"
         /// Storage failed in a way that is not a `StorageFault` (a bug, a corrupt file).
@@ -26,12 +41,17 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
     public let fault: StorageFault?
     /// The underlying error (the backend's own), if any.
     public let cause: (any Error & Sendable)?
+    /// The field of the client's input that is wrong (`invalid_value`).
+    public let field: String?
 
-    private init(_ code: Code, _ message: String, fault: StorageFault? = nil, cause: (any Error & Sendable)? = nil) {
+    private init(
+        _ code: Code, _ message: String, fault: StorageFault? = nil, cause: (any Error & Sendable)? = nil, field: String? = nil
+    ) {
         self.internalCode = code
         self.message = message
         self.fault = fault
         self.cause = cause
+        self.field = field
     }
 
     /// The snake_case code, as used in API error bodies.
@@ -49,7 +69,41 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
     }
 
     public static func importNotFound(_ importID: String) -> CatalogError {
-        CatalogError(.importNotFound, "import \(importID) has no record")
+        CatalogError(.importNotFound, "import \(importID) not found: it never existed or was cleaned up")
+    }
+
+    public static func productNotFound(_ id: String) -> CatalogError {
+        CatalogError(.productNotFound, "no product with id '\(id)'")
+    }
+
+    public static func skuExists(sku: String, holder: String) -> CatalogError {
+        CatalogError(.skuExists, "product \(holder) already has the SKU '\(sku)' (SKUs are unique case-insensitively)")
+    }
+
+    /// `current` is the product's version now (its `ETag`).
+    public static func preconditionFailed(id: String, current: String) -> CatalogError {
+        CatalogError(
+            .preconditionFailed, "product \(id) changed: its ETag is now \(current); read it again and retry with that If-Match")
+    }
+
+    public static func invalid(field: String, _ reason: String) -> CatalogError {
+        CatalogError(.invalid, "\(field): \(reason)", field: field)
+    }
+
+    public static func countChanged(expected: Int, actual: Int) -> CatalogError {
+        CatalogError(.countChanged, "expected_total is \(expected) but the catalogue holds \(actual) products: nothing was deleted")
+    }
+
+    public static func notFailed(importID: String, state: String) -> CatalogError {
+        CatalogError(.notFailed, "import \(importID) is \(state): only FAILURE and REVOKED imports can be retried")
+    }
+
+    public static func uploadMissing(importID: String, file: String) -> CatalogError {
+        CatalogError(.uploadMissing, "the upload '\(file)' of import \(importID) is no longer kept: upload the file again")
+    }
+
+    public static func alreadyRetried(importID: String, as retry: String) -> CatalogError {
+        CatalogError(.alreadyRetried, "import \(importID) was already retried as import \(retry)")
     }
 
     /// A write broke a constraint of the schema: a conflict with data already stored.

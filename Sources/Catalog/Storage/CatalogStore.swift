@@ -1,5 +1,6 @@
-/// The catalogue's storage, as three roles: the products (`ProductStore`), the imports' records
-/// (`ImportRecordStore`) and what a running import writes (`ImportRunStore`). Catalog owns its
+/// The catalogue's storage, as roles: the products (`ProductStore`), the imports' records
+/// (`ImportRecordStore`), what a running import writes (`ImportRunStore`), and bulk deletes
+/// (`BulkDeleteStore`); the last two share the catalogue lock (`CatalogLockStore`). Catalog owns its
 /// tables through this contract only: no SQL naming a catalogue table lives outside this
 /// folder, and the product count that the listing's `total` reads is kept by the store in the
 /// transaction of every write that creates or deletes products.
@@ -7,4 +8,4 @@
 /// `SQLiteCatalogStore` is the embedded backend (`catalog.sqlite`); a PostgreSQL backend is one
 /// more conformance, proven by the same contract tests (`Tests/CatalogTests/CatalogStoreTests`).
 /// Storage failures are `CatalogError`s with backend-neutral codes (`StorageFault`).
-public typealias CatalogStore = ProductStore & ImportRecordStore & ImportRunStore
+public typealias CatalogStore = ProductStore & ImportRecordStore & ImportRunStore & BulkDeleteStore

@@ -10,6 +10,10 @@ public protocol ImportRecordStore: Sendable {
     /// Records an import about to be enqueued (`PENDING`, "Waiting for a worker").
     func createImport(_ new: NewImport) async throws -> ImportRecord
 
+    /// Records a new import of a failed or revoked import's file, with its options, linked to it
+    /// (`retry_of`): `importNotFound`, `notFailed`, `alreadyRetried` (an import is retried once).
+    func createImportRetry(of originalID: String, id: String) async throws -> ImportRecord
+
     /// Links a record created before its task existed to the task's id.
     func attachImport(id: String, taskID: String) async throws
 

@@ -1,21 +1,12 @@
 import Foundation
 import TaskQueue
 
-/// What a running import writes (DESIGN.md §7): the catalogue lock that serializes imports, its
-/// record's progress, and its batches of products. Every write of a run is fenced by the
-/// delivery's token in the lock, in the write's own transaction, so a stale delivery can never
-/// write: it gets `CatalogError.lockLost`.
+/// What a running import writes (DESIGN.md §7): its record's progress and its batches of
+/// products. Every write of a run is fenced by the delivery's token in the catalogue lock, in the
+/// write's own transaction, so a stale delivery can never write: it gets `CatalogError.lockLost`.
 ///
 /// These methods run on the import task's own thread and may block.
-public protocol ImportRunStore: Sendable {
-    /// Takes the catalogue lock for this delivery if it is free, already this import's, held by
-    /// a finished import, or silent for `staleAfter` seconds; false while another import holds
-    /// it. Throws `lockLost` when a newer delivery of the same import holds it.
-    func takeCatalogLock(_ fence: ImportFence, staleAfter: TimeInterval) throws -> Bool
-
-    /// Gives the lock back if this delivery still holds it.
-    func releaseCatalogLock(_ fence: ImportFence) throws
-
+public protocol ImportRunStore: CatalogLockStore {
     /// Marks an import that never started (revoked while it waited for the lock) `REVOKED`.
     func revokeUnstartedImport(id: String) throws
 
@@ -23,38 +14,22 @@ public protocol ImportRunStore: Sendable {
     func runningImport(id: String) throws -> ImportRecord?
 
     /// `RUNNING`, reading the file (`bytesTotal` long); `warnings` about its header.
-    func markImportRunning(_ fence: ImportFence, bytesTotal: Int64, warnings: [String]) throws
+    func markImportRunning(_ fence: CatalogFence, bytesTotal: Int64, warnings: [String]) throws
 
     /// How far the reading is, for the status and the events read from the record.
-    func recordReading(_ fence: ImportFence, _ progress: ImportReading) throws
+    func recordReading(_ fence: CatalogFence, _ progress: ImportReading) throws
 
     /// The file has been read: its counts and the row errors to keep, at once (a resumed import
     /// reads the file again and writes the same).
-    func recordRead(_ fence: ImportFence, _ progress: ImportReading, errors: [RowError]) throws
+    func recordRead(_ fence: CatalogFence, _ progress: ImportReading, errors: [RowError]) throws
 
     /// Runs `body` in one write transaction fenced by `fence`: the products it writes through
     /// the transaction and the checkpoint it records commit together, and the product count
     /// follows the products created, in the same transaction.
-    func writeImport<T>(_ fence: ImportFence, _ body: (any ImportTransaction) throws -> T) throws -> T
+    func writeImport<T>(_ fence: CatalogFence, _ body: (any ImportTransaction) throws -> T) throws -> T
 
     /// The end, recorded only while this delivery holds the lock.
-    func finishImport(_ fence: ImportFence, _ outcome: ImportOutcome) throws
-
-    /// A larger write cache while an import writes, and its memory given back afterwards.
-    func beginImportWrites() throws
-    func endImportWrites()
-}
-
-/// The proof that an import's delivery may write: the import and the delivery's fencing token
-/// (the queue lease's, so a redelivery has a greater one).
-public struct ImportFence: Sendable, Equatable {
-    public let importID: String
-    public let token: Int64
-
-    public init(importID: String, token: Int64) {
-        self.importID = importID
-        self.token = token
-    }
+    func finishImport(_ fence: CatalogFence, _ outcome: ImportOutcome) throws
 }
 
 /// The reading stage's counts.

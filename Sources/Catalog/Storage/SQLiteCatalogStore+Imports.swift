@@ -63,6 +63,30 @@ extension SQLiteCatalogStore {
         }
     }
 
+    public func createImportRetry(of originalID: String, id: String) async throws -> ImportRecord {
+        let now = Date().timeIntervalSince1970
+        return try await write { db in
+            guard let original = try Row.fetchOne(db, sql: "SELECT * FROM imports WHERE id = ?", arguments: [originalID]).map(Self.importRecord)
+            else { throw CatalogError.importNotFound(originalID) }
+            guard original.state == .failure || original.state == .revoked else {
+                throw CatalogError.notFailed(importID: originalID, state: original.state.rawValue)
+            }
+            if let retry = try String.fetchOne(db, sql: "SELECT id FROM imports WHERE retry_of = ?", arguments: [originalID]) {
+                throw CatalogError.alreadyRetried(importID: originalID, as: retry)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO imports (id, file_path, filename, user_id, options, state, stage, message, created_at, retry_of)
+                    VALUES (?, ?, ?, ?, ?, 'PENDING', 'parsing', 'Waiting for a worker', ?, ?)
+                    """,
+                arguments: [id, original.filePath, original.filename, original.userID, original.options.jsonText, now, originalID])
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM imports WHERE id = ?", arguments: [id]) else {
+                throw CatalogError.importNotFound(id)
+            }
+            return Self.importRecord(row)
+        }
+    }
+
     // MARK: For the product tasks
 
     public func importForTask(taskID: String, importID: String?, new: NewImport) throws -> String {
@@ -133,6 +157,6 @@ extension SQLiteCatalogStore {
             rowsMerged: row["rows_merged"], checkpointKey: (row["checkpoint_key"] as Data?).map { [UInt8]($0) },
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)), retryOf: row["retry_of"])
     }
 }

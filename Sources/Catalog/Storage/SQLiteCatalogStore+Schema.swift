@@ -86,6 +86,31 @@ extension SQLiteCatalogStore {
             try db.execute(sql: "ALTER TABLE imports DROP COLUMN checkpoint_offset")
             try db.execute(sql: "ALTER TABLE imports DROP COLUMN checkpoint_line")
         }
+        migrator.registerMigration("v4: bulk deletes, import retries") { db in
+            // A bulk delete (DESIGN.md §10): it deletes the products up to `boundary`, the newest
+            // id when it started (NULL: the catalogue was empty), so products created meanwhile
+            // survive; `deleted_count` is committed with each batch.
+            try db.execute(
+                sql: """
+                    CREATE TABLE bulk_deletes (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        task_id TEXT UNIQUE,
+                        state TEXT NOT NULL,
+                        total INTEGER NOT NULL DEFAULT 0,
+                        deleted_count INTEGER NOT NULL DEFAULT 0,
+                        kept_new INTEGER NOT NULL DEFAULT 0,
+                        boundary TEXT,
+                        message TEXT,
+                        error TEXT,
+                        created_at REAL NOT NULL,
+                        started_at REAL,
+                        finished_at REAL
+                    );
+                    CREATE INDEX bulk_deletes_created ON bulk_deletes(created_at, id);
+                    ALTER TABLE imports ADD COLUMN retry_of TEXT;
+                    CREATE UNIQUE INDEX imports_retry_of ON imports(retry_of) WHERE retry_of IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

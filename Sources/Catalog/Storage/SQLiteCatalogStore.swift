@@ -23,7 +23,8 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     public init(path: String, options: SQLiteOptions = SQLiteOptions(), probe: StorageProbe? = nil) throws {
         let probe = probe ?? StorageProbe(databases: [path])
         do {
-            (pool, checkpointer) = try SQLiteDatabase.openWithCheckpointer(path: path, options: options, migrator: Self.migrator)
+            (pool, checkpointer) = try SQLiteDatabase.openWithCheckpointer(
+                path: path, options: options, migrator: Self.migrator, autocheckpointPages: Self.shortWriteCheckpointPages)
         } catch {
             throw Self.catalogError(error, probe: probe)
         }

@@ -38,12 +38,12 @@ final class ImportStatements: @unchecked Sendable {
 final class SQLiteImportTransaction: ImportTransaction {
     private let db: Database
     private let statements: ImportStatements
-    private let fence: ImportFence
+    private let fence: CatalogFence
     /// The time written into the rows of a batch (taken again after each checkpoint).
     private var time = Date().timeIntervalSince1970
     private(set) var created = 0
 
-    init(db: Database, statements: ImportStatements, fence: ImportFence) {
+    init(db: Database, statements: ImportStatements, fence: CatalogFence) {
         self.db = db
         self.statements = statements
         self.fence = fence
@@ -97,7 +97,7 @@ final class SQLiteImportTransaction: ImportTransaction {
                 """,
             arguments: [
                 checkpoint.created, checkpoint.updated, checkpoint.rowsMerged, checkpoint.lastKey.map { Data($0) },
-                fence.importID,
+                fence.holder,
             ])
         time = Date().timeIntervalSince1970
     }

@@ -13,23 +13,30 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// The field of the request that is wrong, for a 422.
+    public var field: String?
     public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.code = code
         self.message = message
+        self.field = field
         self.headers = headers
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = JSONResponse.make(status, body: Self.body(code: code, message: message))
+        var response = JSONResponse.make(status, body: Self.body(code: code, message: message, field: field))
         response.headers.append(contentsOf: headers)
         return response
     }
 
-    static func body(code: String, message: String) -> JSONValue {
-        ["error": ["code": .string(code), "message": .string(message)]]
+    static func body(code: String, message: String, field: String? = nil) -> JSONValue {
+        var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let field { error["field"] = .string(field) }
+        return ["error": .object(error)]
     }
 
     public static func == (lhs: APIError, rhs: APIError) -> Bool {
@@ -98,11 +105,19 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         }
     }
 
-    /// How a catalogue error reaches a client.
+    /// How a catalogue error reaches a client: its mistakes and conflicts are 4xx, never 5xx.
     static func from(_ error: CatalogError) -> APIError {
         if let fault = error.fault { return from(fault) }
-        if error.code == "constraint" { return APIError(.conflict, code: error.code, message: error.message) }
-        return APIError(.internalServerError, code: "internal_error", message: "the catalogue failed: \(error.message)")
+        switch error.code {
+        case "product_not_found", "import_not_found": return notFound(error.message)
+        case "sku_exists", "count_changed", "not_failed", "upload_missing", "already_retried", "constraint":
+            return APIError(.conflict, code: error.code, message: error.message)
+        case "precondition_failed": return APIError(.preconditionFailed, code: error.code, message: error.message)
+        case "invalid_value":
+            return APIError(.unprocessableContent, code: error.code, message: error.message, field: error.field)
+        default:
+            return APIError(.internalServerError, code: "internal_error", message: "the catalogue failed: \(error.message)")
+        }
     }
 }
 

@@ -26,7 +26,8 @@ public struct APIService: Sendable {
 
     /// Every route the server answers; `/openapi.json` documents exactly these.
     public var routes: [Route] {
-        systemRoutes + celeryRoutes + taskRoutes + queueRoutes + scheduleRoutes + catalogRoutes + uploadRoutes
+        systemRoutes + celeryRoutes + taskRoutes + queueRoutes + scheduleRoutes + ProductsController(context: context).routes
+            + uploadRoutes + importRoutes
     }
 
     public func responder(logger: Logger) -> APIResponder {

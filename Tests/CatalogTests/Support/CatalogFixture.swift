@@ -35,7 +35,7 @@ final class CatalogFixture: @unchecked Sendable {
 
     /// The importer a delivery of `record` with `token` would run.
     func importer(
-        _ record: ImportRecord, token: Int64, options: ImportOptions? = nil, monitor: any ImportMonitor = RecordingMonitor()
+        _ record: ImportRecord, token: Int64, options: ImportOptions? = nil, monitor: any OperationMonitor = RecordingMonitor()
     ) throws -> CSVImporter {
         CSVImporter(
             store: catalog.store, importID: record.id, path: try catalog.confine(record.filePath), token: token,
@@ -100,7 +100,7 @@ final class CatalogFixture: @unchecked Sendable {
 
 /// Records progress; can cancel after a number of checks, or after a number of checks that
 /// follow a progress report `armedBy` accepts.
-final class RecordingMonitor: ImportMonitor, @unchecked Sendable {
+final class RecordingMonitor: OperationMonitor, @unchecked Sendable {
     private let state = Mutex<(metas: [JSONValue], checks: Int, armedChecks: Int?)>(([], 0, nil))
     let cancelAfter: Int?
     let armedBy: (@Sendable (JSONValue) -> Bool)?

@@ -1,18 +1,18 @@
 import Foundation
 import TaskQueue
 
-/// The catalogue lock as an import takes it: one import at a time, and only its current
-/// delivery — identified by the queue lease's fencing token — may write. A redelivered import
+/// The catalogue lock as an import or a bulk delete takes it: one at a time, and only its current
+/// delivery — identified by the queue lease's fencing token — may write. A redelivered operation
 /// takes the lock over with its new token, so a stale delivery's next write is refused.
 struct CatalogLock {
-    let store: any ImportRunStore
-    let fence: ImportFence
+    let store: any CatalogLockStore
+    let fence: CatalogFence
 
     /// A holder silent for this long (no batch, no progress) is presumed dead.
     static let staleAfter: TimeInterval = 60
 
     /// Waits (checking cancellation) until the lock is free, held by this import, or stale.
-    func acquire(monitor: any ImportMonitor) throws {
+    func acquire(monitor: any OperationMonitor) throws {
         while true {
             try monitor.checkCancellation()
             do {

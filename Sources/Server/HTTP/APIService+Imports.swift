@@ -5,9 +5,9 @@ import Hummingbird
 import NIOCore
 import TaskQueue
 
-/// Imports (history, status, errors) and products (listing, one product).
+/// Imports: history, status (the seed's shape), errors, retry.
 extension APIService {
-    var catalogRoutes: [Route] {
+    var importRoutes: [Route] {
         [
             Route(.get, "/api/v1/products/upload/{task_id}/status") { request in
                 try await seedStatus(request.parameter("task_id"))
@@ -23,13 +23,16 @@ extension APIService {
                 JSONResponse.make(.ok, body: Self.json(try await importRecord(request.parameter("import_id"))))
             },
             Route(.get, "/api/v1/imports/{import_id}/errors") { request in try await importErrors(request) },
-            Route(.get, "/api/v1/products") { request in try await products(request) },
-            Route(.get, "/api/v1/products/{product_id}") { request in
-                let id = request.parameter("product_id")
-                guard let product = try await context.catalog.store.product(id: id) else {
-                    throw APIError.notFound("no product with id '\(id)'")
-                }
-                return JSONResponse.make(.ok, body: Self.json(product))
+            Route(.post, "/api/v1/imports/{import_id}/retry") { request in
+                let id = request.parameter("import_id")
+                let (importID, taskID) = try await ImportSubmitter(catalog: context.catalog, client: context.client)
+                    .retry(importID: id)
+                return JSONResponse.make(
+                    .accepted,
+                    body: [
+                        "task_id": .string(taskID), "import_id": .string(importID), "retry_of": .string(id),
+                        "status": "submitted",
+                    ])
             },
         ]
     }
@@ -105,42 +108,6 @@ extension APIService {
         }
     }
 
-    private func products(_ request: APIRequest) async throws -> Response {
-        var filter = ProductFilter()
-        filter.limit = try request.intQuery("limit", default: 20, in: 1...1000)
-        filter.offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
-        filter.skuPrefix = request.query("sku")
-        filter.name = request.query("name")
-        filter.description = request.query("description")
-        if let active = request.query("active") {
-            switch active.lowercased() {
-            case "true": filter.active = true
-            case "false": filter.active = false
-            default: throw APIError.invalid("'active' must be true or false")
-            }
-        }
-        if let cursor = request.query("cursor") {
-            guard JobID.isValid(cursor) else { throw APIError.invalid("'cursor' must be a product id (the last of the previous page)") }
-            filter.cursor = cursor.lowercased()
-        }
-        let page = try await context.catalog.store.products(filter)
-        guard case .object(var body) = TaskJSON.list(
-            page.items.map(Self.json), total: page.total, limit: filter.limit, offset: filter.offset)
-        else { return JSONResponse.make(.ok, body: .null) }
-        // With a cursor, has_more and next_cursor follow the keyset, not the offset.
-        body["next_cursor"] = page.items.count == filter.limit ? page.items.last.map { .string($0.id) } ?? .null : .null
-        if filter.cursor != nil { body["has_more"] = .bool(page.items.count == filter.limit) }
-        return JSONResponse.make(.ok, body: .object(body))
-    }
-
-    static func json(_ product: Product) -> JSONValue {
-        [
-            "id": .string(product.id), "sku": .string(product.sku), "name": .string(product.name),
-            "description": .string(product.description), "active": .bool(product.active),
-            "created_at": TaskJSON.time(product.createdAt), "updated_at": TaskJSON.time(product.updatedAt),
-        ]
-    }
-
     static func json(_ record: ImportRecord) -> JSONValue {
         let end = record.finishedAt ?? (record.state.isFinal ? nil : Date())
         let duration = record.startedAt.flatMap { start in end.map { $0.timeIntervalSince(start) } }
@@ -156,7 +123,7 @@ extension APIService {
             "finished_at": TaskJSON.time(record.finishedAt),
             "duration_seconds": duration.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
             "error": record.error.map { .string($0) } ?? .null, "warnings": .array(record.warnings.map { .string($0) }),
-            "options": record.options,
+            "options": record.options, "retry_of": record.retryOf.map { .string($0) } ?? .null,
         ]
     }
 }

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Product management benchmark (issue 16), release build, the reference CSV (484,870 products):
+#   - GET /api/v1/products/{id} and PUT /api/v1/products/{id} (random ids, 16 connections, 10 s
+#     each, wrk --latency): requests/s and p99 — PUT's requests/s is the sustained update rate;
+#   - DELETE /api/v1/products/all: the time to answer, the time until its status is SUCCESS and
+#     the task's own run time, with GET /api/v1/products?limit=20 under wrk meanwhile (its p99).
+# Prints a table (measure, ours, target). Every step is bounded; the server is stopped by its pid.
+# Usage: bench/products.sh [ROWS]   (default 500000; needs wrk, sqlite3, curl, python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-500000}
+for tool in wrk sqlite3 curl; do
+    command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
+done
+work=$(mktemp -d)
+server=""
+trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
+log() { echo "== $*" >&2; }
+
+log "release build"
+swift build -c release >/dev/null 2>&1
+bin=$PWD/.build/release/importer
+python3 ../shared/tools/gen_products.py "$rows" "$work/products.csv" >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --data-dir "$work/data" --port "$port" --log-level warning >"$work/serve.log" 2>&1 &
+server=$!
+base="http://127.0.0.1:$port/api/v1"
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+log "import $rows rows"
+timeout 900 "$bin" import "$work/products.csv" --wait --data-dir "$work/data" >/dev/null 2>&1
+total=$(curl -s "$base/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+sqlite3 "file:$work/data/catalog.sqlite?mode=ro" "SELECT id FROM products ORDER BY random() LIMIT 20000" >"$work/ids"
+
+cat >"$work/get.lua" <<'LUA'
+local ids = {}
+for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  return wrk.format("GET", "/api/v1/products/" .. ids[math.random(#ids)])
+end
+LUA
+cat >"$work/put.lua" <<'LUA'
+local ids = {}
+for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local headers = { ["Content-Type"] = "application/json" }
+request = function()
+  local body = '{"name": "Renamed ' .. math.random(1000000) .. '", "active": ' .. (math.random(2) == 1 and "true" or "false") .. '}'
+  return wrk.format("PUT", "/api/v1/products/" .. ids[math.random(#ids)], headers, body)
+end
+LUA
+# wrk's report → "requests/s p99_ms non2xx"
+summary() {
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
+p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{rate:.0f} {p99:.2f} {bad.group(1) if bad else 0}")
+PY
+}
+log "GET one product (wrk -t2 -c16 -d10s)"
+IDS="$work/ids" timeout 60 wrk -t2 -c16 -d10s --latency -s "$work/get.lua" "http://127.0.0.1:$port" >"$work/get.txt"
+read -r get_rate get_p99 get_bad < <(summary "$work/get.txt")
+log "PUT one product (wrk -t2 -c16 -d10s)"
+IDS="$work/ids" timeout 60 wrk -t2 -c16 -d10s --latency -s "$work/put.lua" "http://127.0.0.1:$port" >"$work/put.txt"
+read -r put_rate put_p99 put_bad < <(summary "$work/put.txt")
+
+log "DELETE /products/all with the listing under wrk"
+timeout 60 wrk -t1 -c4 -d4s --latency "$base/products?limit=20" >"$work/list.txt" &
+lister=$!
+sleep 0.5
+read -r answer done_at status task < <(python3 - "$base" <<'PY'
+import json, sys, time, urllib.request
+base = sys.argv[1]
+start = time.monotonic()
+request = urllib.request.Request(base + "/products/all", method="DELETE")
+task = json.load(urllib.request.urlopen(request))["task_id"]
+answered = time.monotonic() - start
+while True:
+    status = json.load(urllib.request.urlopen(f"{base}/products/delete/{task}/status"))["status"]
+    if status in ("SUCCESS", "FAILURE", "REVOKED") or time.monotonic() - start > 60:
+        break
+    time.sleep(0.005)
+print(f"{answered:.4f} {time.monotonic() - start:.3f} {status} {task}")
+PY
+)
+wait $lister
+read -r _ list_p99 list_bad < <(summary "$work/list.txt")
+run=$(curl -s "$base/tasks/$task" | python3 -c '
+import json, sys, datetime
+t = json.load(sys.stdin)
+parse = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+print("%.2f" % (parse(t["date_done"]) - parse(t["started_at"])).total_seconds())')
+left=$(curl -s "$base/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+
+echo "Products: $total (from $rows rows); after the bulk delete: $left; bulk delete $status"
+echo "| measure | ours | target |"
+echo "| --- | ---: | ---: |"
+echo "| GET /products/{id}: requests/s (16 connections) | $get_rate | – |"
+echo "| GET /products/{id}: p99 (ms) | $get_p99 | ≤ 5 |"
+echo "| PUT /products/{id}: updates/s sustained 10 s (16 connections) | $put_rate | ≥ 2,000 |"
+echo "| PUT /products/{id}: p99 (ms) | $put_p99 | ≤ 10 |"
+echo "| non-2xx answers (GET / PUT / listing) | $get_bad / $put_bad / $list_bad | 0 |"
+echo "| DELETE /products/all answered (ms) | $(echo "$answer * 1000" | bc | xargs printf '%.1f') | ≤ 50 |"
+echo "| $total products deleted: request → status SUCCESS (s) | $done_at | ≤ 2 |"
+echo "| the task's own run, started → done (s) | $run | – |"
+echo "| GET /products?limit=20 during it: p99 (ms) | $list_p99 | ≤ 100 |"
