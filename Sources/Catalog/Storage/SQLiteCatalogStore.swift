@@ -10,6 +10,9 @@ import Synchronization
 /// leaves as a `CatalogError` with a backend-neutral code.
 public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     private let pool: DatabasePool
+    /// The short writes of request handlers (manual product writes, records), gathered into
+    /// group transactions, each in its own savepoint.
+    private let writer: GroupCommitWriter
     /// Checkpoints the WAL outside the writers' transactions: a service the application runs
     /// (nil when opened read-only).
     public let checkpointer: WALCheckpointer?
@@ -28,6 +31,7 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
         } catch {
             throw Self.catalogError(error, probe: probe)
         }
+        self.writer = GroupCommitWriter(pool: pool)
         self.probe = probe
     }
 
@@ -51,7 +55,7 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await pool.write(body) } catch { throw catalogError(error) }
+        do { return try await writer.write(body) } catch { throw catalogError(error) }
     }
 
     func writeSync<T>(_ body: (Database) throws -> T) throws -> T {

@@ -5,10 +5,8 @@ import GRDB
 /// The queue's hot statements, prepared once on the writer connection (see `RawStatement`).
 /// Not thread-safe by itself: it is only used inside the group-commit writer's transactions,
 /// which run one at a time.
-final class HotStatements: @unchecked Sendable {
-    let savepoint: RawStatement
-    let release: RawStatement
-    let rollback: RawStatement
+final class HotStatements: WriterStatements, @unchecked Sendable {
+    let savepoints: Savepoints
     let bestDue: RawStatement
     /// The same, skipping task names (rate-limited ones) given as a JSON array.
     let bestDueExcluding: RawStatement
@@ -21,9 +19,7 @@ final class HotStatements: @unchecked Sendable {
     init(_ db: Database) throws {
         guard let connection = db.sqliteConnection else { throw QueueError.storage("the database connection is closed") }
         func prepare(_ sql: String) throws -> RawStatement { try RawStatement(connection: connection, sql: sql) }
-        savepoint = try prepare("SAVEPOINT write")
-        release = try prepare("RELEASE SAVEPOINT write")
-        rollback = try prepare("ROLLBACK TO SAVEPOINT write")
+        savepoints = try Savepoints(db)
         bestDue = try prepare(
             """
             SELECT id, priority, run_at FROM jobs INDEXED BY jobs_ready
@@ -55,20 +51,6 @@ final class HotStatements: @unchecked Sendable {
             """)
         closeAttempt = try prepare(
             "UPDATE attempts SET outcome = ?, finished_at = ?, error = ? WHERE job_id = ? AND token = ?")
-    }
-
-    /// Runs `body` inside a savepoint: its changes are undone if it throws.
-    func inSavepoint<T>(_ body: () throws -> T) throws -> T {
-        try savepoint.run()
-        do {
-            let value = try body()
-            try release.run()
-            return value
-        } catch {
-            try rollback.run()
-            try release.run()
-            throw error
-        }
     }
 
     /// The most urgent due job of `queues`: one indexed probe per queue.

@@ -20,7 +20,7 @@ extension SQLiteQueueStore {
             return true
         }
         if reapDue { try Self.reapLapsedLeases(db, now: now, policy: policy) }
-        let hot = try writer.hotStatements(db)
+        let hot = try hotStatements(db)
         let paused = try hot.paused()
         let open = paused.isEmpty ? queues : queues.filter { !paused.contains($0) }
         guard let id = try hot.bestDueJob(queues: open, excluding: names, now: now.timeIntervalSince1970) else { return nil }
@@ -119,7 +119,7 @@ extension SQLiteQueueStore {
         let expires = now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970
         let text = result.jsonText
         return try writeSync { db in
-            let hot = try self.writer.hotStatements(db)
+            let hot = try self.hotStatements(db)
             guard try hot.succeed(lease, result: text, now: now.timeIntervalSince1970, expires: expires) else {
                 throw QueueError.staleLease(lease.jobID)
             }

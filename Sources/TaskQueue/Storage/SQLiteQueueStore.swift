@@ -37,7 +37,7 @@ public final class SQLiteQueueStore: QueueStore, OnlineBackup {
         } catch {
             throw Self.queueError(error, probe: probe)
         }
-        self.writer = GroupCommitWriter(pool: pool)
+        self.writer = GroupCommitWriter(pool: pool, statements: HotStatements.init)
         self.policy = policy
         self.clock = clock
         self.probe = probe
@@ -71,6 +71,12 @@ public final class SQLiteQueueStore: QueueStore, OnlineBackup {
 
     func writeSync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws -> T {
         do { return try writer.writeSync(body) } catch { throw queueError(error) }
+    }
+
+    /// The queue's prepared statements on the writer connection (call inside a write).
+    func hotStatements(_ db: Database) throws -> HotStatements {
+        // The writer was made with `HotStatements.init`: nothing else is ever stored there.
+        unsafeDowncast(try writer.hotStatements(db), to: HotStatements.self)
     }
 
     private func queueError(_ error: any Error) -> any Error {

@@ -15,25 +15,51 @@ import Synchronization
 ///
 /// Each write runs in its own savepoint, so one caller's error (a stale lease, a constraint)
 /// undoes only that caller's changes. Transactions are capped in writes and in time.
-final class GroupCommitWriter: Sendable {
-    private struct Pending: Sendable {
-        let run: @Sendable (Database, HotStatements) -> Void
-        let commit: @Sendable (Result<Void, any Error>) -> Void
+///
+/// The writer connection's prepared statements are made at the first transaction by
+/// `makeStatements`: at least the savepoint's (`Savepoints`); the queue adds its claim and ack.
+/// (The class is not generic over them: unspecialized generic code across modules cost the
+/// queue 10% of its drain rate.)
+public final class GroupCommitWriter: Sendable {
+    // The generic entry points (`write`, `writeSync`) are inlinable, so that each client module
+    // specializes them for its own result types; what they reach is `@usableFromInline`.
+
+    @usableFromInline
+    struct Pending: Sendable {
+        @usableFromInline let run: @Sendable (Database, any WriterStatements) -> Void
+        @usableFromInline let commit: @Sendable (Result<Void, any Error>) -> Void
         /// For a blocked worker thread: hands it the lead, so it runs the next transaction itself.
-        let promote: (@Sendable () -> Void)?
+        @usableFromInline let promote: (@Sendable () -> Void)?
+
+        @inlinable
+        init(
+            run: @escaping @Sendable (Database, any WriterStatements) -> Void,
+            commit: @escaping @Sendable (Result<Void, any Error>) -> Void, promote: (@Sendable () -> Void)?
+        ) {
+            self.run = run
+            self.commit = commit
+            self.promote = promote
+        }
     }
 
     /// What a blocked worker thread is woken for.
-    private final class Wakeup: Sendable {
-        enum Event { case committed, promoted }
+    @usableFromInline
+    final class Wakeup: Sendable {
+        @usableFromInline
+        enum Event: Sendable { case committed, promoted }
         private let semaphore = DispatchSemaphore(value: 0)
         private let events = Mutex<[Event]>([])
 
+        @usableFromInline
+        init() {}
+
+        @usableFromInline
         func post(_ event: Event) {
             events.withLock { $0.append(event) }
             semaphore.signal()
         }
 
+        @usableFromInline
         func wait() -> Event {
             semaphore.wait()
             return events.withLock { $0.removeFirst() }
@@ -61,14 +87,16 @@ final class GroupCommitWriter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "importer.queue.writer", qos: .userInitiated)
+    @usableFromInline let queue = DispatchQueue(label: "importer.queue.writer", qos: .userInitiated)
     private let longest = Mutex(Duration.zero)
     private let totals = Mutex((transactions: 0, writes: 0, busy: Duration.zero))
     /// Prepared on the writer connection at the first transaction.
-    private let hot = Mutex<HotStatements?>(nil)
+    private let hot = Mutex<(any WriterStatements)?>(nil)
+    private let makeStatements: @Sendable (Database) throws -> any WriterStatements
 
-    init(pool: DatabasePool) {
+    public init(pool: DatabasePool, statements: @escaping @Sendable (Database) throws -> any WriterStatements = Savepoints.init) {
         self.pool = pool
+        self.makeStatements = statements
     }
 
     deinit {
@@ -76,11 +104,11 @@ final class GroupCommitWriter: Sendable {
         hot.withLock { $0 = nil }
     }
 
-    /// The hot statements of the writer connection. Only call it inside a write's body.
-    func hotStatements(_ db: Database) throws -> HotStatements {
+    /// The prepared statements of the writer connection. Only call it inside a write's body.
+    public func hotStatements(_ db: Database) throws -> any WriterStatements {
         try hot.withLock { hot in
             if let hot { return hot }
-            let statements = try HotStatements(db)
+            let statements = try makeStatements(db)
             hot = statements
             return statements
         }
@@ -88,7 +116,8 @@ final class GroupCommitWriter: Sendable {
 
     /// Runs `body` in the next group transaction from a thread that may block; returns its
     /// value once committed. Never call it from the cooperative pool.
-    func writeSync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws -> T {
+    @inlinable
+    public func writeSync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws -> T {
         let wakeup = Wakeup()
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let pending = Self.pending(body, promote: { wakeup.post(.promoted) }) { result in
@@ -103,7 +132,8 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// Runs `body` in the next group transaction; returns its value once committed.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    @inlinable
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let pending = Self.pending(body, promote: nil) { continuation.resume(with: $0) }
             if enqueue(pending) {
@@ -113,7 +143,8 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// Wraps `body` in a savepoint (so its error undoes only its own changes) and reports its own result once the transaction committed.
-    private static func pending<T: Sendable>(
+    @inlinable
+    static func pending<T: Sendable>(
         _ body: @escaping @Sendable (Database) throws -> T, promote: (@Sendable () -> Void)?,
         answer: @escaping @Sendable (Result<T, any Error>) -> Void
     ) -> Pending {
@@ -121,7 +152,7 @@ final class GroupCommitWriter: Sendable {
         return Pending(
             run: { db, hot in
                 do {
-                    let value = try hot.inSavepoint { try body(db) }
+                    let value = try hot.savepoints.run { try body(db) }
                     outcome.withLock { $0 = .success(value) }
                 } catch {
                     outcome.withLock { $0 = .failure(error) }
@@ -132,13 +163,14 @@ final class GroupCommitWriter: Sendable {
                 case .failure(let error):
                     answer(.failure(error))
                 case .success:
-                    answer(outcome.withLock { $0 } ?? .failure(QueueError.storage("write was not run")))
+                    answer(outcome.withLock { $0 } ?? .failure(SQLiteError("write was not run")))
                 }
             }, promote: promote)
     }
 
     /// Queues a write; returns true if the caller must lead (no transaction is running).
-    private func enqueue(_ pending: Pending, syncThread: ObjectIdentifier? = nil) -> Bool {
+    @usableFromInline
+    func enqueue(_ pending: Pending, syncThread: ObjectIdentifier? = nil) -> Bool {
         state.withLock { state in
             state.pending.append(pending)
             if let syncThread {
@@ -157,7 +189,8 @@ final class GroupCommitWriter: Sendable {
     /// Runs transactions until no write waits. A worker thread leads one batch (its own write is
     /// in it) and then passes the lead on — to the next blocked worker thread, which is woken
     /// anyway, else to the dispatch queue — so it is not kept from its own job.
-    private func lead(handOffAfterFirstBatch: Bool) {
+    @usableFromInline
+    func lead(handOffAfterFirstBatch: Bool) {
         while true {
             let batch = state.withLock { state -> [Pending] in
                 if state.pending.isEmpty {
@@ -253,10 +286,10 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// The longest write transaction so far, in seconds.
-    var longestTransaction: Double { longest.withLock { $0 }.seconds }
+    public var longestTransaction: Double { longest.withLock { $0 }.seconds }
 
     /// Transactions, writes and seconds spent in transactions so far.
-    var statistics: (transactions: Int, writes: Int, busySeconds: Double) {
+    public var statistics: (transactions: Int, writes: Int, busySeconds: Double) {
         let value = totals.withLock { $0 }
         return (value.transactions, value.writes, value.busy.seconds)
     }
