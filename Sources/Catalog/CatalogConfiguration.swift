@@ -8,6 +8,8 @@ public struct CatalogConfiguration: Sendable, Equatable {
     public var importRetention: TimeInterval = 604_800
     /// Keep upload files when their import records are cleaned up (`keep_uploads`).
     public var keepUploads = false
+    /// Deliveries: retries, private targets, automatic disable, log retention (`webhook_*`).
+    public var webhooks = WebhookConfiguration()
 
     public init() {}
 }

@@ -1,10 +1,12 @@
 import Foundation
 import TaskQueue
 
-/// What the product tasks need: the catalogue's store, the uploads directory, where imports
-/// sort, and the catalogue's settings.
+/// What the product and webhook tasks need: the catalogue's store, the uploads directory, where
+/// imports sort, how webhooks are sent, and the catalogue's settings.
 public struct CatalogContext: Sendable {
     public let store: any CatalogStore
+    /// Sends webhook requests (AsyncHTTPClient in the appliance).
+    public let webhookTransport: any WebhookTransport
     /// `file_path` must resolve inside this directory.
     public let uploadsDirectory: String
     /// Where an import's scratch file (its sorted runs) goes: the data directory.
@@ -13,9 +15,10 @@ public struct CatalogContext: Sendable {
 
     public init(
         store: any CatalogStore, uploadsDirectory: String, scratchDirectory: String,
-        configuration: CatalogConfiguration = CatalogConfiguration()
+        configuration: CatalogConfiguration = CatalogConfiguration(), webhookTransport: any WebhookTransport
     ) {
         self.store = store
+        self.webhookTransport = webhookTransport
         self.uploadsDirectory = uploadsDirectory
         self.scratchDirectory = scratchDirectory
         self.configuration = configuration

@@ -1,7 +1,7 @@
 import Foundation
 import TaskQueue
 
-/// The product tasks of the seed application (DESIGN.md §5), under their Celery names.
+/// The product tasks of the seed application (DESIGN.md §5, §10), under their Celery names.
 public enum ProductTasks {
     public static let testTask = "app.tasks.product_tasks.test_task"
     public static let processCSVImport = "app.tasks.product_tasks.process_csv_import"
@@ -104,6 +104,8 @@ public enum ProductTasks {
         let cutoff = Date().addingTimeInterval(-catalog.configuration.importRetention)
         let records = try catalog.store.deleteFinishedImports(createdBefore: cutoff)
         let bulkDeletes = try catalog.store.deleteFinishedBulkDeletes(createdBefore: cutoff)
+        let deliveries = try catalog.store.deleteOldWebhookRecords(
+            before: Date().addingTimeInterval(-catalog.configuration.webhooks.logRetention))
         var files = 0
         if !catalog.configuration.keepUploads {
             let running = try catalog.store.unfinishedImportFiles()
@@ -118,7 +120,7 @@ public enum ProductTasks {
         }
         return [
             "imports_deleted": .int(Int64(records)), "files_deleted": .int(Int64(files)),
-            "bulk_deletes_deleted": .int(Int64(bulkDeletes)),
+            "bulk_deletes_deleted": .int(Int64(bulkDeletes)), "webhook_deliveries_deleted": .int(Int64(deliveries)),
         ]
     }
 }

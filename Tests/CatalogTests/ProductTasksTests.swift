@@ -147,11 +147,15 @@ import Testing
         try fixture.store.revokeUnstartedBulkDelete(id: "d")
         catalog.configuration.importRetention = 3600
         #expect(
-            try ProductTasks.cleanup(catalog: catalog) == ["imports_deleted": 0, "files_deleted": 0, "bulk_deletes_deleted": 0])
+            try ProductTasks.cleanup(catalog: catalog) == [
+                "imports_deleted": 0, "files_deleted": 0, "bulk_deletes_deleted": 0, "webhook_deliveries_deleted": 0,
+            ])
         catalog.configuration.importRetention = 0.001
         try await Task.sleep(for: .milliseconds(20))
         #expect(
-            try ProductTasks.cleanup(catalog: catalog) == ["imports_deleted": 1, "files_deleted": 1, "bulk_deletes_deleted": 1])
+            try ProductTasks.cleanup(catalog: catalog) == [
+                "imports_deleted": 1, "files_deleted": 1, "bulk_deletes_deleted": 1, "webhook_deliveries_deleted": 0,
+            ])
         #expect(try await fixture.catalog.store.importRecords(limit: 10, offset: 0).total == 0)
     }
 }

@@ -93,7 +93,11 @@ import Testing
     @Test func concurrencyResizesTheDefaultPoolOrRunsOnePoolWithQueues() throws {
         var config = AppConfig()
         config.concurrency = 5
-        #expect(config.pools() == [.init(queues: ["imports"], concurrency: 1), .init(queues: ["default"], concurrency: 5)])
+        #expect(
+            config.pools() == [
+                .init(queues: ["imports"], concurrency: 1), .init(queues: ["default"], concurrency: 5),
+                .init(queues: ["webhooks"], concurrency: 4),
+            ])
         #expect(config.pools(queues: ["a", "b"]) == [.init(queues: ["a", "b"], concurrency: 5)])
     }
 

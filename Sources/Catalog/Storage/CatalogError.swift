@@ -10,6 +10,8 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         /// An import that should have a record has none.
         case importNotFound = "import_not_found"
         case productNotFound = "product_not_found"
+        case webhookNotFound = "webhook_not_found"
+        case deliveryNotFound = "delivery_not_found"
         /// Another product has the SKU (case-insensitively).
         case skuExists = "sku_exists"
         /// The product changed since the version the client named (`If-Match`).
@@ -74,6 +76,14 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
 
     public static func productNotFound(_ id: String) -> CatalogError {
         CatalogError(.productNotFound, "no product with id '\(id)'")
+    }
+
+    public static func webhookNotFound(_ id: String) -> CatalogError {
+        CatalogError(.webhookNotFound, "no webhook with id '\(id)'")
+    }
+
+    public static func deliveryNotFound(_ id: String) -> CatalogError {
+        CatalogError(.deliveryNotFound, "no webhook delivery with id '\(id)'")
     }
 
     public static func skuExists(sku: String, holder: String) -> CatalogError {

@@ -86,7 +86,7 @@ extension SQLiteCatalogStore {
     public func finishBulkDelete(_ fence: CatalogFence, state: BulkDeleteRecord.State, message: String, error: String?) throws
         -> BulkDeleteRecord
     {
-        try writeSync { db in
+        try writeSync { db, outbox in
             try Self.fence(db, fence)
             if state == .success {
                 try db.execute(
@@ -99,7 +99,13 @@ extension SQLiteCatalogStore {
             try db.execute(
                 sql: "UPDATE bulk_deletes SET state = ?, message = ?, error = ?, finished_at = ? WHERE id = ?",
                 arguments: [state.rawValue, message, error, Date().timeIntervalSince1970, fence.holder])
-            return try Self.bulkDelete(db, id: fence.holder)
+            let record = try Self.bulkDelete(db, id: fence.holder)
+            if state == .success {
+                try outbox.record(
+                    db, .productsBulkDeleted,
+                    data: ["task_id": record.taskID.map { .string($0) } ?? .null, "deleted_count": .int(Int64(record.deletedCount))])
+            }
+            return record
         }
     }
 

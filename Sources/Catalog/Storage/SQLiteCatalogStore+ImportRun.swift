@@ -70,8 +70,10 @@ extension SQLiteCatalogStore {
     }
 
     public func markImportRunning(_ fence: CatalogFence, bytesTotal: Int64, warnings: [String]) throws {
-        try writeSync { db in
+        try writeSync { db, outbox in
             try Self.fence(db, fence)
+            let firstRun = try Bool.fetchOne(
+                db, sql: "SELECT started_at IS NULL FROM imports WHERE id = ?", arguments: [fence.holder]) ?? false
             try db.execute(
                 sql: """
                     UPDATE imports SET state = 'RUNNING', stage = 'parsing', message = 'Parsing CSV', bytes_total = ?,
@@ -82,6 +84,10 @@ extension SQLiteCatalogStore {
                     bytesTotal, JSONValue.array(warnings.map { .string($0) }).jsonText, Date().timeIntervalSince1970,
                     fence.holder,
                 ])
+            // The first run only: a redelivery or retry does not start the import again.
+            if firstRun, let record = try Self.importRecord(db, id: fence.holder) {
+                try outbox.record(db, .importStarted, data: Self.eventData(record))
+            }
         }
     }
 
@@ -125,7 +131,7 @@ extension SQLiteCatalogStore {
     }
 
     public func finishImport(_ fence: CatalogFence, _ outcome: ImportOutcome) throws {
-        try writeSync { db in
+        try writeSync { db, outbox in
             try Self.fence(db, fence)
             try db.execute(
                 sql: """
@@ -137,7 +143,38 @@ extension SQLiteCatalogStore {
                     outcome.state.rawValue, outcome.stage, outcome.message, outcome.error, Date().timeIntervalSince1970,
                     outcome.state.rawValue, fence.holder,
                 ])
+            guard let record = try Self.importRecord(db, id: fence.holder), case .object(var data) = Self.eventData(record) else {
+                return
+            }
+            switch outcome.state {
+            case .success:
+                let duration = record.startedAt.map { Date().timeIntervalSince($0) } ?? 0
+                data["created"] = .int(Int64(record.created))
+                data["updated"] = .int(Int64(record.updated))
+                data["skipped"] = .int(Int64(record.skipped))
+                data["rows_processed"] = .int(Int64(record.rowsProcessed))
+                data["duration_seconds"] = .double((duration * 1000).rounded() / 1000)
+                data["dry_run"] = .bool(record.options["dry_run"]?.boolValue ?? false)
+                try outbox.record(db, .importCompleted, data: .object(data))
+            case .failure:
+                data["error"] = .string(outcome.error ?? outcome.message)
+                try outbox.record(db, .importFailed, data: .object(data))
+            default:
+                break
+            }
         }
+    }
+
+    /// What every import event carries.
+    static func eventData(_ record: ImportRecord) -> JSONValue {
+        [
+            "import_id": .string(record.id), "task_id": record.taskID.map { .string($0) } ?? .null,
+            "filename": record.filename.map { .string($0) } ?? .null,
+        ]
+    }
+
+    static func importRecord(_ db: Database, id: String) throws -> ImportRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM imports WHERE id = ?", arguments: [id]).map(Self.importRecord)
     }
 
     /// The writer's page cache while a long operation writes (KiB).

@@ -113,12 +113,16 @@ extension SQLiteCatalogStore {
     }
 
     public func failImport(id: String, message: String) throws {
-        try writeSync { db in
+        try writeSync { db, outbox in
             try db.execute(
                 sql: """
                     UPDATE imports SET state = 'FAILURE', stage = 'failed', message = ?, error = ?, finished_at = ?
                     WHERE id = ?
                     """, arguments: [message, message, Date().timeIntervalSince1970, id])
+            if let record = try Self.importRecord(db, id: id), case .object(var data) = Self.eventData(record) {
+                data["error"] = .string(message)
+                try outbox.record(db, .importFailed, data: .object(data))
+            }
         }
     }
 

@@ -12,7 +12,7 @@ extension SQLiteCatalogStore {
     public func createProduct(_ draft: ProductDraft) async throws -> Product {
         let id = UUIDv7.make()
         let now = Date().timeIntervalSince1970
-        return try await write { db in
+        return try await write { db, outbox in
             if let holder = try Self.holder(db, skuKey: draft.skuKey) {
                 throw CatalogError.skuExists(sku: draft.sku, holder: holder)
             }
@@ -22,15 +22,17 @@ extension SQLiteCatalogStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [id, draft.sku, draft.skuKey, draft.name, draft.description, draft.active, now, now])
             try Self.changeProductCount(db, by: 1)
-            return Product(
+            let product = Product(
                 id: id, sku: draft.sku, name: draft.name, description: draft.description, active: draft.active,
                 createdAt: Date(timeIntervalSince1970: now), updatedAt: Date(timeIntervalSince1970: now))
+            try outbox.record(db, .productCreated, data: product.json)
+            return product
         }
     }
 
     public func updateProduct(id: String, _ changes: ProductChanges, precondition: ProductPrecondition) async throws -> Product {
         let now = Date().timeIntervalSince1970
-        return try await write { db in
+        return try await write { db, outbox in
             let (current, currentKey) = try Self.writable(db, id: id, precondition: precondition)
             var next = current
             next.sku = changes.sku ?? current.sku
@@ -56,15 +58,20 @@ extension SQLiteCatalogStore {
             arguments += [id]
             try db.cachedStatement(sql: "UPDATE products SET \(assignments.joined(separator: ", ")) WHERE id = ?")
                 .execute(arguments: arguments)
+            if case .object(var data) = next.json {
+                data["changes"] = .object(next.changes(since: current))
+                try outbox.record(db, .productUpdated, data: .object(data))
+            }
             return next
         }
     }
 
     public func deleteProduct(id: String, precondition: ProductPrecondition) async throws {
-        try await write { db in
-            try Self.writable(db, id: id, precondition: precondition)
+        try await write { db, outbox in
+            let (last, _) = try Self.writable(db, id: id, precondition: precondition)
             try db.execute(sql: "DELETE FROM products WHERE id = ?", arguments: [id])
             try Self.changeProductCount(db, by: -db.changesCount)
+            try outbox.record(db, .productDeleted, data: last.json)
         }
     }
 

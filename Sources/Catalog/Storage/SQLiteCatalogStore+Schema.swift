@@ -111,6 +111,78 @@ extension SQLiteCatalogStore {
                     CREATE UNIQUE INDEX imports_retry_of ON imports(retry_of) WHERE retry_of IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v5: webhooks, their outbox, deliveries and attempts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhooks (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        events TEXT NOT NULL,
+                        is_active INTEGER NOT NULL DEFAULT 1,
+                        description TEXT NOT NULL DEFAULT '',
+                        headers TEXT NOT NULL DEFAULT '{}',
+                        secret TEXT NOT NULL,
+                        retry_count INTEGER NOT NULL DEFAULT 3,
+                        timeout_seconds REAL NOT NULL DEFAULT 10,
+                        last_triggered_at REAL,
+                        last_status_code INTEGER,
+                        last_response_time_ms REAL,
+                        last_error TEXT,
+                        success_count INTEGER NOT NULL DEFAULT 0,
+                        failure_count INTEGER NOT NULL DEFAULT 0,
+                        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    -- The outbox: written in the transaction of the change it describes, handed to
+                    -- the queue by the relay (dispatched_at), removed with old deliveries.
+                    CREATE TABLE webhook_events (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        event TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        occurred_at REAL NOT NULL,
+                        dispatched_at REAL
+                    );
+                    CREATE INDEX webhook_events_undispatched ON webhook_events(id) WHERE dispatched_at IS NULL;
+                    CREATE TABLE webhook_deliveries (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        webhook_id TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_status_code INTEGER,
+                        last_response_time_ms REAL,
+                        last_error TEXT,
+                        next_attempt_at REAL,
+                        task_id TEXT,
+                        request_headers TEXT NOT NULL DEFAULT '{}',
+                        request_body TEXT,
+                        created_at REAL NOT NULL,
+                        finished_at REAL,
+                        UNIQUE (event_id, webhook_id)
+                    );
+                    CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
+                    CREATE INDEX webhook_deliveries_open ON webhook_deliveries(webhook_id) WHERE state IN ('pending', 'retrying');
+                    CREATE TABLE webhook_attempts (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        delivery_id TEXT NOT NULL,
+                        webhook_id TEXT NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        payload TEXT NOT NULL,
+                        status_code INTEGER,
+                        response_body TEXT,
+                        response_time_ms REAL,
+                        error TEXT,
+                        delivery_state TEXT NOT NULL,
+                        next_attempt_at REAL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX webhook_attempts_webhook ON webhook_attempts(webhook_id, id);
+                    CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);
+                    """)
+        }
         return migrator
     }
 }

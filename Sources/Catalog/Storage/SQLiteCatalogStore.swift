@@ -20,6 +20,8 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     private let probe: StorageProbe
     /// The import's upsert statements, prepared on the writer connection at first use.
     private let importStatements = Mutex<ImportStatements?>(nil)
+    /// Woken once a transaction that wrote webhook events committed: the relay waits on it.
+    let eventsRecorded = WakeableSleep()
 
     /// Opens (creating and migrating if needed) the catalogue at `path`. `probe` says why the
     /// directory cannot be written when a write fails (default: the file's own directory).
@@ -60,6 +62,23 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
 
     func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch { throw catalogError(error) }
+    }
+
+    /// A short write that may record webhook events (`WebhookOutbox`): the relay is woken once
+    /// it committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database, WebhookOutbox) throws -> T) async throws -> T {
+        let outbox = WebhookOutbox()
+        let value = try await write { db in try body(db, outbox) }
+        if outbox.didRecord { eventsRecorded.wake() }
+        return value
+    }
+
+    /// The same from a task's thread.
+    func writeSync<T>(_ body: (Database, WebhookOutbox) throws -> T) throws -> T {
+        let outbox = WebhookOutbox()
+        let value = try writeSync { db in try body(db, outbox) }
+        if outbox.didRecord { eventsRecorded.wake() }
+        return value
     }
 
     /// One IMMEDIATE transaction on the writer connection, for the import's batches.

@@ -36,7 +36,8 @@ public struct AppContext: Sendable {
         let catalogStore = try SQLiteCatalogStore(path: config.catalogDatabasePath, options: options, probe: probe)
         let catalog = CatalogContext(
             store: catalogStore, uploadsDirectory: config.uploadsDirectory, scratchDirectory: config.dataDir,
-            configuration: config.catalog)
+            configuration: config.catalog,
+            webhookTransport: HTTPWebhookTransport(blockPrivate: config.catalog.webhooks.blockPrivate))
         let client = QueueClient(store: queue, registry: registry(config, catalog: catalog, store: queue), routes: config.taskRoutes)
         let schedules = try BuiltinSchedules.definitions(builtins: config.builtinSchedules, schedules: config.schedules, client: client)
         return AppContext(
@@ -50,6 +51,7 @@ public struct AppContext: Sendable {
     public static func registry(_ config: AppConfig, catalog: CatalogContext, store: any QueueStore) -> TaskRegistry {
         var registry = TaskRegistry()
         ProductTasks.register(into: &registry, catalog: catalog)
+        WebhookTasks.register(into: &registry, catalog: catalog)
         ResultExpiryTask.register(into: &registry, store: store)
         if config.enableTestTasks { TestTasks.register(into: &registry) }
         return registry

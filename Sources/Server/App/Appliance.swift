@@ -41,7 +41,8 @@ public struct Appliance: Sendable {
     /// The HTTP API's routes (also when the process only tests them, without a socket).
     public let api: APIService?
     /// Storage first (the WAL checkpointers: they stop last, after the workers' final writes),
-    /// then the worker, beat, and the HTTP server last (it stops taking requests first).
+    /// then the worker and the webhook relay, beat, and the HTTP server last (it stops taking
+    /// requests first).
     public let services: [any Service]
 
     /// Opens the data directory of `config` for `roles`. `readOnly` opens existing databases
@@ -53,7 +54,11 @@ public struct Appliance: Sendable {
         let beat = roles.beat ? context.makeBeat(logger: logger) : nil
         let api = roles.http ? APIService(context: context, beat: beat) : nil
         var services: [any Service] = roles == .command ? [] : context.storageServices
-        if let worker { services.append(worker) }
+        if let worker {
+            services.append(worker)
+            // Where workers run, the outbox's events are handed to the queue.
+            services.append(WebhookRelay(store: context.catalog.store, client: context.client, logger: logger))
+        }
         if let beat { services.append(beat) }
         if let api { services.append(try APIServer.make(api, logger: logger)) }
         return Appliance(context: context, worker: worker, beat: beat, api: api, services: services)

@@ -142,6 +142,19 @@ public enum ConfigLoader {
         "import_retention": { config, value throws(Invalid) in config.catalog.importRetention = try seconds(value) },
         "keep_uploads": { config, value throws(Invalid) in config.catalog.keepUploads = try boolean(value) },
         "rate_limits": { config, value throws(Invalid) in config.worker.rateLimits = try rateLimits(value) },
+        "webhook_retry_base": { config, value throws(Invalid) in config.catalog.webhooks.retryBase = try seconds(value, max: 86_400) },
+        "webhook_retry_factor": { config, value throws(Invalid) in
+            guard let factor = value.doubleValue, factor.isFinite, (1...100).contains(factor) else {
+                throw Invalid(reason: "must be a number from 1 to 100")
+            }
+            config.catalog.webhooks.retryFactor = factor
+        },
+        "webhook_retry_cap": { config, value throws(Invalid) in config.catalog.webhooks.retryCap = try seconds(value, max: 86_400) },
+        "webhook_block_private": { config, value throws(Invalid) in config.catalog.webhooks.blockPrivate = try boolean(value) },
+        "webhook_auto_disable_after": { config, value throws(Invalid) in
+            config.catalog.webhooks.autoDisableAfter = try integer(value, in: 0...1_000_000)
+        },
+        "webhook_log_retention": { config, value throws(Invalid) in config.catalog.webhooks.logRetention = try seconds(value) },
         "schedules": { config, value throws(Invalid) in config.schedules = try ScheduleConfig.list(value) },
         "builtin_schedules": { config, value throws(Invalid) in config.builtinSchedules = try ScheduleConfig.builtins(value) },
     ]

@@ -13,7 +13,8 @@ public final class TaskContext: Sendable {
     /// Retries so far (0 on the first run).
     public let retries: Int
     let lease: Lease
-    private let store: any LeaseStore
+    private let client: QueueClient
+    private var store: any LeaseStore { client.store }
 
     /// This delivery's fencing token: a later delivery of the same job has a greater one. Work
     /// that writes elsewhere (another database) can fence its own writes with it.
@@ -23,11 +24,14 @@ public final class TaskContext: Sendable {
         var softLimit: TimeInterval = 0
         var softLimitThrown = false
         var interruptHandlers: [@Sendable () -> Void] = []
+        /// Run when the body is asked to stop for any reason but the soft time limit.
+        var stopHandlers: [Int: @Sendable () -> Void] = [:]
+        var nextHandler = 0
     }
 
     private let cancellation = Mutex(Cancellation())
 
-    init(job: ClaimedJob, store: any LeaseStore) {
+    init(job: ClaimedJob, client: QueueClient) {
         self.id = job.id
         self.name = job.name
         self.args = job.args
@@ -35,7 +39,7 @@ public final class TaskContext: Sendable {
         self.deliveries = job.deliveries
         self.retries = job.retries
         self.lease = job.lease
-        self.store = store
+        self.client = client
     }
 
     /// Why the body has been asked to stop, if it has (the weightiest reason when there are several).
@@ -76,10 +80,46 @@ public final class TaskContext: Sendable {
     }
 
     func cancel(_ reason: CancellationReason, softLimit: TimeInterval = 0) {
-        cancellation.withLock { state in
+        let handlers = cancellation.withLock { state -> [@Sendable () -> Void] in
             state.reasons.insert(reason)
-            if reason == .softTimeLimit { state.softLimit = softLimit }
+            if reason == .softTimeLimit {
+                state.softLimit = softLimit
+                return []
+            }
+            return Array(state.stopHandlers.values)
         }
+        for handler in handlers { handler() }
+    }
+
+    /// Runs async work (an HTTP request, a submission) from the body's thread and waits for it.
+    /// The work is cancelled when the body is asked to stop (revoked, time limit, shutdown).
+    public func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        try checkCancellation()
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let task = Task {
+            let result: Result<T, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        let key = cancellation.withLock { state -> Int? in
+            let hard = state.reasons.subtracting([.softTimeLimit])
+            guard hard.isEmpty else { return nil }
+            state.nextHandler += 1
+            state.stopHandlers[state.nextHandler] = { task.cancel() }
+            return state.nextHandler
+        }
+        if key == nil { task.cancel() }
+        done.wait()
+        if let key { cancellation.withLock { _ = $0.stopHandlers.removeValue(forKey: key) } }
+        return try outcome.withLock { $0! }.get()
+    }
+
+    /// Submits another task (Celery's `.delay()` from inside a task); returns once committed.
+    public func submit(_ submission: TaskSubmission) throws -> EnqueueResult {
+        let client = self.client
+        return try waitFor { try await client.submit(submission) }
     }
 
     /// Interrupts the body's registered blocking calls.

@@ -31,9 +31,10 @@ public struct WorkerConfiguration: Sendable, Equatable {
         self.pools = pools
     }
 
-    /// `imports` × 1 and `default` × 2.
+    /// `imports` × 1, `default` × 2 and `webhooks` × 4 (deliveries wait on receivers, not CPU).
     public static let defaultPools = [
         WorkerInfo.Pool(queues: ["imports"], concurrency: 1), WorkerInfo.Pool(queues: ["default"], concurrency: 2),
+        WorkerInfo.Pool(queues: ["webhooks"], concurrency: 4),
     ]
 
     public static func defaultName() -> String {

@@ -148,7 +148,7 @@ final class WorkerSlot: Sendable {
     private func execute(_ job: ClaimedJob) -> FollowUp? {
         let definition = worker.client.registry.task(named: job.name)
         let run = SlotRun(
-            job: job, context: TaskContext(job: job, store: worker.client.store), slot: self,
+            job: job, context: TaskContext(job: job, client: worker.client), slot: self,
             softLimit: definition?.softTimeLimit ?? worker.configuration.softTimeLimit,
             hardLimit: definition?.timeLimit ?? worker.configuration.timeLimit)
         worker.started(run)

@@ -13,7 +13,10 @@ final class CatalogFixture: @unchecked Sendable {
     var store: any CatalogStore { catalog.store }
     var databasePath: String { root.appendingPathComponent("catalog.sqlite").path }
 
-    init(batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20, sortMemoryBytes: Int = 16 << 20) throws {
+    init(
+        batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20, sortMemoryBytes: Int = 16 << 20,
+        transport: any WebhookTransport = FakeTransport()
+    ) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
         let uploads = root.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
@@ -22,7 +25,7 @@ final class CatalogFixture: @unchecked Sendable {
             batchRows: batchRows, maxFieldBytes: maxFieldBytes, sortMemoryBytes: sortMemoryBytes)
         catalog = CatalogContext(
             store: try SQLiteCatalogStore(path: root.appendingPathComponent("catalog.sqlite").path),
-            uploadsDirectory: uploads.path, scratchDirectory: root.path, configuration: configuration)
+            uploadsDirectory: uploads.path, scratchDirectory: root.path, configuration: configuration, webhookTransport: transport)
     }
 
     /// Reads or changes `catalog.sqlite` directly, as any SQLite client can (a connection of

@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 
 /// Sleeps until a deadline, or until `wake()` (beat learns of a change made in this process; a
-/// worker learns that its shutdown started), or until the task is cancelled — without polling.
-final class WakeableSleep: Sendable {
+/// worker learns that its shutdown started; the webhook relay learns of new events), or until
+/// the task is cancelled — without polling.
+public final class WakeableSleep: Sendable {
     private struct State {
         var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
         var nextID = 0
@@ -13,8 +14,10 @@ final class WakeableSleep: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Returns after `seconds` (never, if infinite), at `wake()`, or when the task is cancelled.
-    func sleep(for seconds: TimeInterval) async {
+    public func sleep(for seconds: TimeInterval) async {
         guard seconds > 0 else { return }
         let id = state.withLock { state -> Int in
             state.nextID += 1
@@ -46,7 +49,8 @@ final class WakeableSleep: Sendable {
         }
     }
 
-    func wake() {
+    /// Ends the current sleep, or the next one at once if nobody sleeps.
+    public func wake() {
         let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
