@@ -20,6 +20,8 @@ common={"400":err("Malformed request"),"405":err("Wrong method on a known path")
  "503":err("Storage unavailable: the database is read-only, busy or failing (code storage_read_only, storage_busy, storage_unavailable); nothing was changed")}
 full_err={"507":err("The data directory's disk is full (code storage_full); nothing was changed")}
 nullable=lambda t: {"type":[t,"null"]}
+EVENTS=["product.created","product.updated","product.deleted","products.bulk_deleted","import.started","import.completed","import.failed"]
+STATES=["pending","retrying","succeeded","failed","cancelled"]
 # A product's SKU or name: not blank once trimmed, no NUL character, at most `n` characters.
 product_text=lambda n: {"type":"string","minLength":1,"maxLength":n,"pattern":"^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
 time_=lambda: {"type":["string","null"],"format":"date-time"}
@@ -111,6 +113,48 @@ schemas={
    "task_id":nullable("string"),"status":{"type":"string","enum":["PENDING","PROGRESS","SUCCESS","FAILURE","REVOKED"]},"message":{"type":"string"},
    "percent":{"type":"number"},"deleted_count":{"type":"integer"},"total":{"type":"integer","description":"products when it started"},
    "kept_new":{"type":"integer","description":"products created while it ran, kept"},"error":nullable("string")}},
+ "Webhook":{"type":"object","required":["id","url","events","is_active","has_secret","secret_hint"],"properties":{
+   "id":{"type":"string"},"url":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"is_active":{"type":"boolean"},
+   "description":{"type":"string"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"retry_count":{"type":"integer"},
+   "timeout_seconds":{"type":"number"},"has_secret":{"type":"boolean"},"secret_hint":{"type":"string","description":"the secret's last 4 characters"},
+   "secret":{"type":"string","description":"only in the answer that created the webhook"},
+   "last_triggered_at":time_(),"last_status_code":nullable("integer"),"last_response_time_ms":nullable("number"),"last_error":nullable("string"),
+   "success_count":{"type":"integer"},"failure_count":{"type":"integer"},"consecutive_failures":{"type":"integer"},
+   "pending_deliveries":{"type":"integer"},"created_at":time_(),"updated_at":time_()}},
+ "WebhookList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Webhook")},
+   "total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
+ "WebhookCreate":{"type":"object","required":["url","events"],"properties":{
+   "url":{"type":"string","maxLength":2048,"pattern":"^https?://[^\\s@/]+(/\\S*)?$","description":"http or https, no user or password"},
+   "events":{"type":"array","minItems":1,"items":{"type":"string","enum":EVENTS}},"is_active":{"type":"boolean","default":True},
+   "description":{"type":["string","null"],"maxLength":1024},"headers":{"type":["object","null"],"additionalProperties":{"type":"string"},"description":"no reserved names (content-type, user-agent, x-webhook-*, webhook-*), no CR or LF"},
+   "retry_count":{"type":"integer","minimum":0,"maximum":10,"default":3},"timeout_seconds":{"type":"number","minimum":1,"maximum":300,"default":10},
+   "secret":{"type":"string","minLength":16,"maxLength":512,"description":"generated (whsec_…) when none is given"}},"description":"unknown fields are ignored"},
+ "WebhookChanges":{"type":"object","minProperties":1,"properties":{
+   "url":{"type":"string","maxLength":2048},"events":{"type":"array","minItems":1,"items":{"type":"string","enum":EVENTS}},"is_active":{"type":"boolean"},
+   "description":{"type":["string","null"],"maxLength":1024},"headers":{"type":["object","null"],"additionalProperties":{"type":"string"}},
+   "retry_count":{"type":"integer","minimum":0,"maximum":10},"timeout_seconds":{"type":"number","minimum":1,"maximum":300}},
+   "description":"any non-empty subset (PUT and PATCH alike); the secret changes only with rotate-secret"},
+ "WebhookSecret":{"type":"object","required":["id","secret"],"properties":{"id":{"type":"string"},"secret":{"type":"string"}}},
+ "WebhookTest":{"type":"object","properties":{"event":{"type":"string","enum":EVENTS},"payload":{"description":"the data to send (default: the event's sample)"}}},
+ "WebhookTestResult":{"type":"object","required":["success","status_code","response_time_ms","response_body","error","delivery_id","attempted_at"],"properties":{
+   "success":{"type":"boolean"},"status_code":nullable("integer"),"response_time_ms":{"type":"number"},"response_body":nullable("string"),
+   "error":nullable("string"),"delivery_id":{"type":"string"},"attempted_at":time_()}},
+ "WebhookAttempt":{"type":"object","required":["id","webhook_id","event","payload","status_code","response_body","response_time_ms","error","created_at","delivery_id","event_id","attempt","kind","delivery_state","next_attempt_at"],"properties":{
+   "id":{"type":"string"},"webhook_id":{"type":"string"},"event":{"type":"string"},"payload":{"description":"the body sent"},
+   "status_code":nullable("integer"),"response_body":nullable("string"),"response_time_ms":nullable("number"),"error":nullable("string"),
+   "created_at":time_(),"delivery_id":{"type":"string"},"event_id":{"type":"string"},"attempt":{"type":"integer"},
+   "kind":{"type":"string","enum":["event","test"]},"delivery_state":{"type":"string","enum":STATES},"next_attempt_at":time_()}},
+ "WebhookDelivery":{"type":"object","required":["id","webhook_id","event_id","event","state","attempts"],"properties":{
+   "id":{"type":"string"},"webhook_id":{"type":"string"},"event_id":{"type":"string"},"event":{"type":"string"},"kind":{"type":"string","enum":["event","test"]},
+   "state":{"type":"string","enum":STATES},"attempts":{"type":"integer"},"last_status_code":nullable("integer"),"last_response_time_ms":nullable("number"),
+   "last_error":nullable("string"),"next_attempt_at":time_(),"task_id":nullable("string"),"created_at":time_(),"finished_at":time_(),
+   "request":{"type":"object","description":"in the detail: the last request sent (url, headers, body; never the secret)"},
+   "attempts_detail":{"type":"array","items":ref("WebhookAttempt"),"description":"in the detail: every attempt"}}},
+ "WebhookDeliveryList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("WebhookDelivery")},
+   "total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
+ "Redelivered":{"type":"object","required":["delivery_id","task_id"],"properties":{"delivery_id":{"type":"string"},"task_id":{"type":"string"}}},
+ "WebhookEvents":{"type":"object","required":["items"],"properties":{"items":{"type":"array","items":{"type":"object","required":["event","description","sample"],"properties":{
+   "event":{"type":"string"},"description":{"type":"string"},"sample":{}}}},"total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
  "ImportRetried":{"type":"object","required":["task_id","import_id","retry_of","status"],"properties":{"task_id":{"type":"string"},
    "import_id":{"type":"string","description":"the new import"},"retry_of":{"type":"string"},"status":{"const":"submitted"}}},
 }
@@ -133,6 +177,8 @@ def with_etag(response, location=False):
     if location: response["headers"]["Location"]={"description":"the product's URL","schema":{"type":"string"}}
     return response
 product_id=param("product_id", desc="the product's id (UUID); anything else is 404")
+webhook_write={"200":resp("The webhook",ref("Webhook")),"404":err("Unknown webhook"),"413":err("Body too large"),"415":err("Not JSON"),
+  "422":err("Empty body or an invalid field (named in error.field)")}
 if_match=param("If-Match","header",desc="* or the product's ETag: a stale one is 412")
 product_write={"200":with_etag(resp("The product",ref("Product"))),"404":err("Unknown product"),"409":err("sku_exists: another product has the SKU"),
   "412":err("precondition_failed: If-Match is stale"),"413":err("Body too large"),"415":err("Not JSON"),"422":err("Empty body or an invalid field (named in error.field)")}
@@ -188,6 +234,31 @@ paths={
    "delete":op("Delete a product",{"204":{"description":"Deleted"},"404":err("Unknown product"),"412":err("precondition_failed: If-Match is stale")},[product_id,if_match],mutating=True,tag="products")},
  "/api/v1/imports/{import_id}/retry":{"post":op("Run a failed or revoked import again as a new import of its kept upload",
    {"202":resp("Submitted",ref("ImportRetried")),"404":err("Unknown import"),"409":err("not_failed, upload_missing or already_retried")},[param("import_id")],mutating=True,tag="imports")},
+ "/api/v1/webhooks":{
+   "get":op("Webhooks, newest first",{"200":resp("Webhooks",ref("WebhookList")),"422":err("Invalid filter")},
+      [param("is_active","query",{"type":"string","enum":["true","false"]}),param("event","query",{"type":"string","enum":EVENTS}),
+       param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="webhooks"),
+   "post":op("Create a webhook; this answer alone carries its secret",{"201":resp("Created, with the secret",ref("Webhook")),"413":err("Body too large"),"415":err("Not JSON"),
+      "422":err("An invalid field (named in error.field)")},body=ref("WebhookCreate"),mutating=True,tag="webhooks")},
+ "/api/v1/webhooks/events":{"get":op("The event types, each with a description and a sample of its data",{"200":resp("Event types",ref("WebhookEvents"))},tag="webhooks")},
+ "/api/v1/webhooks/deliveries":{"get":op("Deliveries, newest first (state=failed: the dead letters)",{"200":resp("Deliveries",ref("WebhookDeliveryList")),"422":err("Invalid filter")},
+   [param("webhook_id","query"),param("state","query",{"type":"string","enum":STATES}),param("event","query"),
+    param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="webhooks")},
+ "/api/v1/webhooks/deliveries/{delivery_id}":{"get":op("One delivery: the request sent and every attempt",{"200":resp("Delivery",ref("WebhookDelivery")),"404":err("Unknown delivery")},[param("delivery_id")],tag="webhooks")},
+ "/api/v1/webhooks/deliveries/{delivery_id}/redeliver":{"post":op("Send the delivery's event again, signed anew",{"202":resp("Enqueued",ref("Redelivered")),"404":err("Unknown delivery or webhook")},[param("delivery_id")],mutating=True,tag="webhooks")},
+ "/api/v1/webhooks/{webhook_id}":{
+   "get":op("One webhook",{"200":resp("Webhook",ref("Webhook")),"404":err("Unknown webhook")},[param("webhook_id")],tag="webhooks"),
+   "put":op("Change a webhook: any non-empty subset of its fields (as PATCH)",webhook_write,[param("webhook_id")],ref("WebhookChanges"),mutating=True,tag="webhooks"),
+   "patch":op("Change a webhook: any non-empty subset of its fields",webhook_write,[param("webhook_id")],ref("WebhookChanges"),mutating=True,tag="webhooks"),
+   "delete":op("Delete a webhook; its pending deliveries are cancelled",{"204":{"description":"Deleted"},"404":err("Unknown webhook")},[param("webhook_id")],mutating=True,tag="webhooks")},
+ "/api/v1/webhooks/{webhook_id}/enable":{"post":op("Enable a webhook",{"200":resp("The webhook",ref("Webhook")),"404":err("Unknown webhook")},[param("webhook_id")],mutating=True,tag="webhooks")},
+ "/api/v1/webhooks/{webhook_id}/disable":{"post":op("Disable a webhook; its pending deliveries are cancelled",{"200":resp("The webhook",ref("Webhook")),"404":err("Unknown webhook")},[param("webhook_id")],mutating=True,tag="webhooks")},
+ "/api/v1/webhooks/{webhook_id}/rotate-secret":{"post":op("A new secret, shown in this answer only",{"200":resp("The new secret",ref("WebhookSecret")),"404":err("Unknown webhook")},[param("webhook_id")],mutating=True,tag="webhooks")},
+ "/api/v1/webhooks/{webhook_id}/test":{"post":dict(op("One attempt now (also when disabled), timeout min(its own, 10 s); recorded as a test",
+   {"200":resp("The attempt, whatever the receiver answered",ref("WebhookTestResult")),"404":err("Unknown webhook"),"415":err("Not JSON"),"422":err("Unknown event type")},
+   [param("webhook_id")],mutating=True,tag="webhooks"),requestBody={"required":False,"content":{"application/json":{"schema":ref("WebhookTest")}}})},
+ "/api/v1/webhooks/{webhook_id}/logs":{"get":op("A webhook's attempts, newest first: a bare JSON array",{"200":resp("Attempts",{"type":"array","items":ref("WebhookAttempt")}),"404":err("Unknown webhook")},
+   [param("webhook_id"),param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":50}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="webhooks")},
  "/api/v1/schedules":{"get":op("Beat's schedules",{"200":resp("Schedules",ref("ScheduleList"))},
     [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":100}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})],tag="schedules")},
  "/api/v1/schedules/{name}/run":{"post":op("Enqueue the schedule's task now (its timing unchanged)",{"202":resp("Submitted",ref("ScheduleRun")),"404":err("Unknown schedule")},[param("name")],mutating=True,tag="schedules")},
@@ -199,7 +270,7 @@ paths={
  "/api/v1/queues/{name}/purge":{"post":op("Delete the waiting jobs of a queue",{"200":resp("How many",ref("Purged"))},[param("name")],mutating=True,tag="queues")},
 }
 doc={"openapi":"3.1.0","info":{"title":"importer — product importer appliance","version":"0.1.0",
-  "description":"HTTP API of the importer appliance: the seed application's Celery endpoints, tasks, queues, schedules, imports and products. Errors are {\"error\": {\"code\", \"message\"}}. With auth_token set, mutating routes need Authorization: Bearer <token> (auth_read: all routes but the health checks)."},
+  "description":"HTTP API of the importer appliance: the seed application's Celery endpoints, tasks, queues, schedules, imports, products and webhooks. Errors are {\"error\": {\"code\", \"message\"}}. With auth_token set, mutating routes need Authorization: Bearer <token> (auth_read: all routes but the health checks)."},
  "servers":[{"url":"http://127.0.0.1:8000"}],
  "paths":paths,"components":{"schemas":schemas,"securitySchemes":{"bearer":{"type":"http","scheme":"bearer"}}}}
 text=json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)

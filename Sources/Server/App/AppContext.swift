@@ -25,7 +25,7 @@ public struct AppContext: Sendable {
     /// Opens (creating and migrating) the data directory's databases. `readOnly` opens existing
     /// databases without creating, locking or migrating anything (for reads from a data
     /// directory that cannot take writes); every write then fails as `storage_read_only`.
-    static func open(config: AppConfig, readOnly: Bool = false) throws -> AppContext {
+    static func open(config: AppConfig, readOnly: Bool = false, webhookTransport: (any WebhookTransport)? = nil) throws -> AppContext {
         if !readOnly {
             try createDirectory(config.dataDir)
             try createDirectory(config.uploadsDirectory)
@@ -37,7 +37,7 @@ public struct AppContext: Sendable {
         let catalog = CatalogContext(
             store: catalogStore, uploadsDirectory: config.uploadsDirectory, scratchDirectory: config.dataDir,
             configuration: config.catalog,
-            webhookTransport: HTTPWebhookTransport(blockPrivate: config.catalog.webhooks.blockPrivate))
+            webhookTransport: webhookTransport ?? HTTPWebhookTransport(blockPrivate: config.catalog.webhooks.blockPrivate))
         let client = QueueClient(store: queue, registry: registry(config, catalog: catalog, store: queue), routes: config.taskRoutes)
         let schedules = try BuiltinSchedules.definitions(builtins: config.builtinSchedules, schedules: config.schedules, client: client)
         return AppContext(

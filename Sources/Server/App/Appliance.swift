@@ -47,9 +47,12 @@ public struct Appliance: Sendable {
 
     /// Opens the data directory of `config` for `roles`. `readOnly` opens existing databases
     /// without writing anything (`inspect` and `backup` on a disk that cannot take writes):
-    /// such a process runs no service.
-    public static func build(config: AppConfig, roles: ProcessRoles, readOnly: Bool = false, logger: Logger) throws -> Appliance {
-        let context = try AppContext.open(config: config, readOnly: readOnly)
+    /// such a process runs no service. `webhookTransport` replaces the HTTP client (tests).
+    public static func build(
+        config: AppConfig, roles: ProcessRoles, readOnly: Bool = false, logger: Logger,
+        webhookTransport: (any WebhookTransport)? = nil
+    ) throws -> Appliance {
+        let context = try AppContext.open(config: config, readOnly: readOnly, webhookTransport: webhookTransport)
         let worker = roles.workers ? context.makeWorker(hostname: roles.hostname, queues: roles.queues, logger: logger) : nil
         let beat = roles.beat ? context.makeBeat(logger: logger) : nil
         let api = roles.http ? APIService(context: context, beat: beat) : nil

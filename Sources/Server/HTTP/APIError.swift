@@ -109,7 +109,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     static func from(_ error: CatalogError) -> APIError {
         if let fault = error.fault { return from(fault) }
         switch error.code {
-        case "product_not_found", "import_not_found": return notFound(error.message)
+        case "product_not_found", "import_not_found", "webhook_not_found", "delivery_not_found": return notFound(error.message)
         case "sku_exists", "count_changed", "not_failed", "upload_missing", "already_retried", "constraint":
             return APIError(.conflict, code: error.code, message: error.message)
         case "precondition_failed": return APIError(.preconditionFailed, code: error.code, message: error.message)

@@ -27,7 +27,7 @@ public struct APIService: Sendable {
     /// Every route the server answers; `/openapi.json` documents exactly these.
     public var routes: [Route] {
         systemRoutes + celeryRoutes + taskRoutes + queueRoutes + scheduleRoutes + ProductsController(context: context).routes
-            + uploadRoutes + importRoutes
+            + uploadRoutes + importRoutes + WebhooksController(context: context).routes
     }
 
     public func responder(logger: Logger) -> APIResponder {

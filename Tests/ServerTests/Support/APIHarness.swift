@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import GRDB
 import HTTPTypes
@@ -27,7 +28,7 @@ final class APIHarness: @unchecked Sendable {
     let responder: APIResponder
     let logs: LogCapture
 
-    init(configure: (inout AppConfig) -> Void = { _ in }) throws {
+    init(transport: (any WebhookTransport)? = nil, configure: (inout AppConfig) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         let logs = LogCapture()
         self.logs = logs
@@ -36,7 +37,8 @@ final class APIHarness: @unchecked Sendable {
         config.enableTestTasks = true
         configure(&config)
         // Built as `importer api` builds it; workers run on demand (`withWorker`).
-        let appliance = try Appliance.build(config: config, roles: ProcessRoles(http: true), logger: Logger(label: "test"))
+        let appliance = try Appliance.build(
+            config: config, roles: ProcessRoles(http: true), logger: Logger(label: "test"), webhookTransport: transport)
         context = appliance.context
         service = try #require(appliance.api)
         responder = service.responder(logger: Logger(label: "test") { _ in logs.handler })
@@ -76,11 +78,14 @@ final class APIHarness: @unchecked Sendable {
         return try DatabaseQueue(path: context.config.catalogDatabasePath, configuration: configuration).write(body)
     }
 
-    /// Runs a worker of this appliance while `body` runs.
+    /// Runs a worker of this appliance, and its webhook relay, while `body` runs.
     func withWorker(_ body: () async throws -> Void) async throws {
         let worker = context.makeWorker(logger: Logger(label: "worker"))
         let running = Task { try await worker.run() }
+        let relay = WebhookRelay(store: context.catalog.store, client: context.client, logger: Logger(label: "relay"), sweepInterval: 0.05)
+        let relaying = Task { try await relay.run() }
         try await body()
+        relaying.cancel()
         worker.beginWarmShutdown()
         try await running.value
     }
