@@ -10,7 +10,7 @@ struct Importer: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, APICommand.self, WorkerCommand.self, CallCommand.self, RevokeCommand.self, PurgeCommand.self,
             QueueCommand.self, RetryCommand.self, ImportCommand.self, ProductsCommand.self, InspectCommand.self, SchedulesCommand.self,
-            BackupCommand.self, RestoreCommand.self,
+            WebhooksCommand.self, BackupCommand.self, RestoreCommand.self,
             MigrateCommand.self, BenchCommand.self,
         ])
 }

@@ -18,7 +18,7 @@ struct WebhooksController: Sendable {
             Route(.get, "/api/v1/webhooks") { request in try await list(request) },
             Route(.post, "/api/v1/webhooks") { request in
                 let webhook = try await store.createWebhook(try WebhookInput.draft(try request.jsonObject()))
-                var response = JSONResponse.make(.created, body: Self.json(webhook, secret: true))
+                var response = JSONResponse.make(.created, body: WebhookJSON.json(webhook, secret: true))
                 response.headers[.location] = "/api/v1/webhooks/\(webhook.id)"
                 return response
             },
@@ -32,14 +32,14 @@ struct WebhooksController: Sendable {
             Route(.get, "/api/v1/webhooks/deliveries/{delivery_id}") { request in
                 let id = request.parameter("delivery_id")
                 guard let (delivery, attempts) = try await store.delivery(id: id) else { throw CatalogError.deliveryNotFound(id) }
-                guard case .object(var body) = Self.json(delivery) else { return JSONResponse.make(.ok, body: .null) }
+                guard case .object(var body) = WebhookJSON.json(delivery) else { return JSONResponse.make(.ok, body: .null) }
                 let url = try await store.webhook(id: delivery.webhookID)?.url
                 body["request"] = [
                     "url": url.map { .string($0) } ?? .null,
                     "headers": .object(delivery.requestHeaders.mapValues { .string($0) }),
-                    "body": delivery.requestBody.map(Self.payload) ?? .null,
+                    "body": delivery.requestBody.map(WebhookJSON.payload) ?? .null,
                 ]
-                body["attempts_detail"] = .array(attempts.map(Self.json))
+                body["attempts_detail"] = .array(attempts.map(WebhookJSON.json))
                 return JSONResponse.make(.ok, body: .object(body))
             },
             Route(.post, "/api/v1/webhooks/deliveries/{delivery_id}/redeliver") { request in
@@ -47,7 +47,7 @@ struct WebhooksController: Sendable {
                 return JSONResponse.make(.accepted, body: ["delivery_id": .string(delivery.id), "task_id": .string(taskID)])
             },
             Route(.get, "/api/v1/webhooks/{webhook_id}") { request in
-                JSONResponse.make(.ok, body: Self.json(try await webhook(request), secret: false))
+                JSONResponse.make(.ok, body: WebhookJSON.json(try await webhook(request), secret: false))
             },
             Route(.put, "/api/v1/webhooks/{webhook_id}") { request in try await update(request) },
             Route(.patch, "/api/v1/webhooks/{webhook_id}") { request in try await update(request) },
@@ -69,7 +69,7 @@ struct WebhooksController: Sendable {
                 let limit = try request.intQuery("limit", default: 50, in: 1...1000)
                 let offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
                 let attempts = try await store.attempts(webhookID: id, limit: limit, offset: offset)
-                return JSONResponse.make(.ok, body: .array(attempts.map(Self.json)))
+                return JSONResponse.make(.ok, body: .array(attempts.map(WebhookJSON.json)))
             },
         ]
     }
@@ -98,14 +98,14 @@ struct WebhooksController: Sendable {
         let page = try await store.webhooks(filter)
         return JSONResponse.make(
             .ok,
-            body: TaskJSON.list(page.items.map { Self.json($0, secret: false) }, total: page.total, limit: filter.limit, offset: filter.offset))
+            body: TaskJSON.list(page.items.map { WebhookJSON.json($0, secret: false) }, total: page.total, limit: filter.limit, offset: filter.offset))
     }
 
     private func update(_ request: APIRequest) async throws -> Response {
         let changes = try WebhookInput.changes(try request.jsonObject())
         let (webhook, cancelled) = try await store.updateWebhook(id: request.parameter("webhook_id"), changes)
         await service.revoke(tasks: cancelled)
-        return JSONResponse.make(.ok, body: Self.json(webhook, secret: false))
+        return JSONResponse.make(.ok, body: WebhookJSON.json(webhook, secret: false))
     }
 
     private func setActive(_ request: APIRequest, _ active: Bool) async throws -> Response {
@@ -113,7 +113,7 @@ struct WebhooksController: Sendable {
         changes.isActive = active
         let (webhook, cancelled) = try await store.updateWebhook(id: request.parameter("webhook_id"), changes)
         await service.revoke(tasks: cancelled)
-        return JSONResponse.make(.ok, body: Self.json(webhook, secret: false))
+        return JSONResponse.make(.ok, body: WebhookJSON.json(webhook, secret: false))
     }
 
     /// One attempt now (also on a disabled webhook); 200 whatever the receiver answered.
@@ -123,14 +123,7 @@ struct WebhooksController: Sendable {
         let payload = body["payload"].flatMap { $0 == .null ? nil : $0 }
         let (delivery, result) = try await service.test(
             webhookID: request.parameter("webhook_id"), event: body["event"]?.stringValue, payload: payload)
-        return JSONResponse.make(
-            .ok,
-            body: [
-                "success": .bool(delivery.state == .succeeded), "status_code": result.statusCode.map { .int(Int64($0)) } ?? .null,
-                "response_time_ms": .double(result.responseTimeMs), "response_body": result.responseBody.map { .string($0) } ?? .null,
-                "error": result.error.map { .string($0) } ?? .null, "delivery_id": .string(delivery.id),
-                "attempted_at": TaskJSON.time(result.attemptedAt),
-            ])
+        return JSONResponse.make(.ok, body: WebhookJSON.test(delivery, result))
     }
 
     private func deliveries(_ request: APIRequest) async throws -> Response {
@@ -148,58 +141,6 @@ struct WebhooksController: Sendable {
         }
         let page = try await store.deliveries(filter)
         return JSONResponse.make(
-            .ok, body: TaskJSON.list(page.items.map(Self.json), total: page.total, limit: filter.limit, offset: filter.offset))
-    }
-
-    // MARK: JSON
-
-    /// `secret` only where the webhook was created or its secret rotated.
-    static func json(_ webhook: Webhook, secret: Bool) -> JSONValue {
-        var body: [String: JSONValue] = [
-            "id": .string(webhook.id), "url": .string(webhook.url), "events": .array(webhook.events.map { .string($0) }),
-            "is_active": .bool(webhook.isActive), "description": .string(webhook.description),
-            "headers": .object(webhook.headers.mapValues { .string($0) }), "retry_count": .int(Int64(webhook.retryCount)),
-            "timeout_seconds": .double(webhook.timeoutSeconds), "has_secret": .bool(!webhook.secret.isEmpty),
-            "secret_hint": .string(webhook.secretHint), "last_triggered_at": TaskJSON.time(webhook.lastTriggeredAt),
-            "last_status_code": webhook.lastStatusCode.map { .int(Int64($0)) } ?? .null,
-            "last_response_time_ms": webhook.lastResponseTimeMs.map { .double($0) } ?? .null,
-            "last_error": webhook.lastError.map { .string($0) } ?? .null, "success_count": .int(Int64(webhook.successCount)),
-            "failure_count": .int(Int64(webhook.failureCount)), "consecutive_failures": .int(Int64(webhook.consecutiveFailures)),
-            "pending_deliveries": .int(Int64(webhook.pendingDeliveries)), "created_at": TaskJSON.time(webhook.createdAt),
-            "updated_at": TaskJSON.time(webhook.updatedAt),
-        ]
-        if secret { body["secret"] = .string(webhook.secret) }
-        return .object(body)
-    }
-
-    static func json(_ delivery: WebhookDelivery) -> JSONValue {
-        [
-            "id": .string(delivery.id), "webhook_id": .string(delivery.webhookID), "event_id": .string(delivery.eventID),
-            "event": .string(delivery.event), "kind": .string(delivery.kind.rawValue), "state": .string(delivery.state.rawValue),
-            "attempts": .int(Int64(delivery.attempts)),
-            "last_status_code": delivery.lastStatusCode.map { .int(Int64($0)) } ?? .null,
-            "last_response_time_ms": delivery.lastResponseTimeMs.map { .double($0) } ?? .null,
-            "last_error": delivery.lastError.map { .string($0) } ?? .null, "next_attempt_at": TaskJSON.time(delivery.nextAttemptAt),
-            "task_id": delivery.taskID.map { .string($0) } ?? .null, "created_at": TaskJSON.time(delivery.createdAt),
-            "finished_at": TaskJSON.time(delivery.finishedAt),
-        ]
-    }
-
-    static func json(_ attempt: WebhookAttempt) -> JSONValue {
-        [
-            "id": .string(attempt.id), "webhook_id": .string(attempt.webhookID), "event": .string(attempt.event),
-            "payload": payload(attempt.payload), "status_code": attempt.statusCode.map { .int(Int64($0)) } ?? .null,
-            "response_body": attempt.responseBody.map { .string($0) } ?? .null,
-            "response_time_ms": attempt.responseTimeMs.map { .double($0) } ?? .null,
-            "error": attempt.error.map { .string($0) } ?? .null, "created_at": TaskJSON.time(attempt.createdAt),
-            "delivery_id": .string(attempt.deliveryID), "event_id": .string(attempt.eventID),
-            "attempt": .int(Int64(attempt.attempt)), "kind": .string(attempt.kind.rawValue),
-            "delivery_state": .string(attempt.deliveryState.rawValue), "next_attempt_at": TaskJSON.time(attempt.nextAttemptAt),
-        ]
-    }
-
-    /// The body sent, as the JSON it is.
-    static func payload(_ text: String) -> JSONValue {
-        (try? JSONValue(parsing: Data(text.utf8))) ?? .string(text)
+            .ok, body: TaskJSON.list(page.items.map(WebhookJSON.json), total: page.total, limit: filter.limit, offset: filter.offset))
     }
 }
