@@ -58,12 +58,15 @@ import Testing
         #expect(event.hasPrefix("evt_"))
         #expect(try await store.eventData(eventID: event)?.data == product.json)
         // Fan-out: one delivery per active subscribed webhook, and never twice
-        let deliveries = try store.fanOut(eventID: event)
+        let deliveries = try await store.fanOut(eventIDs: events)
         #expect(Set(deliveries.map(\.webhookID)) == [one.id, two.id])
-        try store.attachDeliveryTask(deliveryID: deliveries[0].id, taskID: "task-0")
-        #expect(try store.fanOut(eventID: event).map(\.id) == [deliveries[1].id])
-        try await store.markEventsDispatched(events)
+        // A hand-over interrupted after one job was recorded: the next one finds only the other
+        try await store.attachDeliveryTasks([deliveries[0].id: "task-0"], dispatching: [])
+        #expect(try await store.undispatchedEvents(limit: 10) == events)
+        #expect(try await store.fanOut(eventIDs: events).map(\.id) == [deliveries[1].id])
+        try await store.attachDeliveryTasks([deliveries[1].id: "task-1"], dispatching: events)
         #expect(try await store.undispatchedEvents(limit: 10).isEmpty)
+        #expect(try await store.fanOut(eventIDs: events).isEmpty)
         // Disabling a webhook cancels what waits for it and names the queue tasks to revoke
         let (_, cancelled) = try await store.updateWebhook(id: one.id, disable)
         #expect(cancelled == ["task-0"])
@@ -79,8 +82,9 @@ import Testing
         _ = try await store.createProduct(try ProductStoreTests.draft("a"))
         _ = try await store.createProduct(try ProductStoreTests.draft("b"))
         let events = try await store.undispatchedEvents(limit: 10)
-        let first = try #require(try store.fanOut(eventID: events[0]).first)
-        let second = try #require(try store.fanOut(eventID: events[1]).first)
+        let deliveries = try await store.fanOut(eventIDs: events)
+        #expect(deliveries.map(\.eventID) == events)
+        let (first, second) = (deliveries[0], deliveries[1])
         func result(_ status: Int?, error: String? = nil) -> AttemptResult {
             AttemptResult(
                 statusCode: status, responseBody: "r", responseTimeMs: 1.5, error: error, requestHeaders: ["X-Webhook-Attempt": "1"],

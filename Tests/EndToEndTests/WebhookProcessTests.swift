@@ -53,10 +53,12 @@ import Testing
         _ = try webhook(client, receiver, inbox: "moved", mode: "status-302", extra: #", "retry_count": 2"#)
         _ = try webhook(client, receiver, inbox: "later", mode: "retry-after-1")
         _ = try webhook(client, receiver, inbox: "hangs", mode: "hang", extra: #", "retry_count": 1, "timeout_seconds": 1"#)
+        let big = try webhook(client, receiver, inbox: "big", mode: "big-200000")
+        _ = try webhook(client, receiver, inbox: "dribbles", mode: "slowbody-5", extra: #", "retry_count": 0, "timeout_seconds": 1"#)
         try createProducts(client, 0..<1)
-        // All seven must exist before "none open" means anything: the fan-out creates them.
+        // All nine must exist before "none open" means anything: the fan-out creates them.
         let settled = try await eventually(timeout: 30) {
-            guard try client.send("GET", "/api/v1/webhooks/deliveries").json["total"] == 7 else { return false }
+            guard try client.send("GET", "/api/v1/webhooks/deliveries").json["total"] == 9 else { return false }
             let open = try client.send("GET", "/api/v1/webhooks/deliveries?state=pending").json["total"]?.intValue ?? 1
             let retrying = try client.send("GET", "/api/v1/webhooks/deliveries?state=retrying").json["total"]?.intValue ?? 1
             return open == 0 && retrying == 0
@@ -85,10 +87,18 @@ import Testing
         }
         #expect(receiver.records("hangs").count == 2)
         let failed = try client.send("GET", "/api/v1/webhooks/deliveries?state=failed").json
-        #expect(failed["total"] == 3)
+        #expect(failed["total"] == 4)
+        // A hanging receiver and one whose body trickles in both time out (the whole exchange)
         let errors = failed["items"]?.arrayValue?.compactMap { $0["last_error"]?.stringValue } ?? []
-        #expect(errors.contains { $0.contains("timeout") }, "\(errors)")
-        #expect(try client.send("GET", "/api/v1/webhooks/deliveries?state=succeeded").json["total"] == 4)
+        #expect(errors.filter { $0.contains("timeout") }.count == 2, "\(errors)")
+        #expect(try client.send("GET", "/api/v1/webhooks/deliveries?state=succeeded").json["total"] == 5)
+        // A big answer is read up to 64 KiB and stored up to 4 KiB, by a delivery and by a test
+        let bigDelivery = try #require(
+            try client.send("GET", "/api/v1/webhooks/deliveries?webhook_id=\(big)").json["items"]?.arrayValue?.first?["id"]?.stringValue)
+        let detail = try client.send("GET", "/api/v1/webhooks/deliveries/\(bigDelivery)").json
+        #expect(detail["attempts_detail"]?.arrayValue?.first?["response_body"]?.stringValue?.count == 4096, "\(detail)")
+        let test = try client.send("POST", "/api/v1/webhooks/\(big)/test", headers: Self.json, body: "{}").json
+        #expect(test["status_code"] == 200 && test["response_body"]?.stringValue?.count == 4096, "\(test)")
     }
 
     @Test func disablingCancelsWhatWaits() async throws {

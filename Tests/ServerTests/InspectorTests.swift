@@ -70,7 +70,7 @@ import Testing
             AppContext.registry(config, catalog: context.catalog, store: context.store).names == [
                 "app.tasks.product_tasks.bulk_delete_products", "app.tasks.product_tasks.cleanup_old_imports", "app.tasks.product_tasks.process_csv_import",
                 "app.tasks.product_tasks.test_task", "app.tasks.webhook_tasks.deliver_webhook",
-                "app.tasks.webhook_tasks.trigger_webhooks_for_event", ResultExpiryTask.name,
+                ResultExpiryTask.name,
             ])
         config.enableTestTasks = true
         #expect(AppContext.registry(config, catalog: context.catalog, store: context.store).names.contains(TestTasks.spin))

@@ -17,54 +17,70 @@ extension SQLiteCatalogStore {
         }
     }
 
-    public func markEventsDispatched(_ ids: [String]) async throws {
-        guard !ids.isEmpty else { return }
+    public func fanOut(eventIDs: [String]) async throws -> [WebhookDelivery] {
+        guard !eventIDs.isEmpty else { return [] }
+        let now = Date().timeIntervalSince1970
+        return try await write { db in
+            let eventType = try db.cachedStatement(sql: "SELECT event FROM webhook_events WHERE id = ?")
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO webhook_deliveries (id, webhook_id, event_id, event, kind, state, created_at)
+                    VALUES (?, ?, ?, ?, 'event', 'pending', ?)
+                    """)
+            let waiting = try db.cachedStatement(
+                sql: "SELECT * FROM webhook_deliveries WHERE event_id = ? AND task_id IS NULL AND state = 'pending' ORDER BY id")
+            // The subscribers of each event type, looked up once per hand-over.
+            var subscribers: [String: [String]] = [:]
+            var deliveries: [WebhookDelivery] = []
+            for eventID in eventIDs {
+                guard let event = try String.fetchOne(eventType, arguments: [eventID]) else { continue }
+                if subscribers[event] == nil {
+                    subscribers[event] = try String.fetchAll(
+                        db,
+                        sql: "SELECT w.id FROM webhooks w, json_each(w.events) e WHERE w.is_active = 1 AND e.value = ? ORDER BY w.id",
+                        arguments: [event])
+                }
+                for webhookID in subscribers[event] ?? [] {
+                    try insert.execute(arguments: [UUIDv7.make(), webhookID, eventID, event, now])
+                }
+                deliveries += try Row.fetchAll(waiting, arguments: [eventID]).map(Self.delivery)
+            }
+            return deliveries
+        }
+    }
+
+    public func attachDeliveryTasks(_ tasks: [String: String], dispatching events: [String]) async throws {
+        guard !tasks.isEmpty || !events.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         try await write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE webhook_events SET dispatched_at = ? WHERE id = ?")
-            for id in ids { try statement.execute(arguments: [now, id]) }
-        }
-    }
-
-    public func fanOut(eventID: String) throws -> [WebhookDelivery] {
-        let now = Date().timeIntervalSince1970
-        return try writeSync { db in
-            guard let event = try String.fetchOne(db, sql: "SELECT event FROM webhook_events WHERE id = ?", arguments: [eventID]) else {
-                return []
-            }
-            let webhooks = try String.fetchAll(
-                db,
-                sql: "SELECT w.id FROM webhooks w, json_each(w.events) e WHERE w.is_active = 1 AND e.value = ? ORDER BY w.id",
-                arguments: [event])
-            for webhookID in webhooks {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO webhook_deliveries (id, webhook_id, event_id, event, kind, state, created_at)
-                        VALUES (?, ?, ?, ?, 'event', 'pending', ?)
-                        """, arguments: [UUIDv7.make(), webhookID, eventID, event, now])
-            }
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM webhook_deliveries WHERE event_id = ? AND task_id IS NULL AND state = 'pending' ORDER BY id",
-                arguments: [eventID]
-            ).map(Self.delivery)
-        }
-    }
-
-    public func attachDeliveryTask(deliveryID: String, taskID: String) throws {
-        try writeSync { db in
-            try db.execute(sql: "UPDATE webhook_deliveries SET task_id = ? WHERE id = ?", arguments: [taskID, deliveryID])
+            let attach = try db.cachedStatement(sql: "UPDATE webhook_deliveries SET task_id = ? WHERE id = ?")
+            for (deliveryID, taskID) in tasks { try attach.execute(arguments: [taskID, deliveryID]) }
+            let dispatched = try db.cachedStatement(sql: "UPDATE webhook_events SET dispatched_at = ? WHERE id = ?")
+            for id in events { try dispatched.execute(arguments: [now, id]) }
         }
     }
 
     public func deliveryWork(id: String) throws -> DeliveryWork? {
         try readSync { db in
-            guard let delivery = try Row.fetchOne(db, sql: "SELECT * FROM webhook_deliveries WHERE id = ?", arguments: [id]).map(Self.delivery),
-                let webhook = try Self.webhookIfAny(db, id: delivery.webhookID),
-                let event = try Row.fetchOne(db, sql: "SELECT data, occurred_at FROM webhook_events WHERE id = ?", arguments: [delivery.eventID])
-            else { return nil }
-            return DeliveryWork(
-                delivery: delivery, webhook: webhook, data: (try? JSONValue(parsing: event["data"] as String)) ?? .null,
-                occurredAt: Date(timeIntervalSince1970: event["occurred_at"]))
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT d.id, d.webhook_id, d.event_id, d.event, d.kind, d.state, d.attempts, w.url, w.secret, w.headers,
+                        w.is_active, w.retry_count, w.timeout_seconds, e.data, e.occurred_at
+                    FROM webhook_deliveries d
+                    JOIN webhooks w ON w.id = d.webhook_id
+                    JOIN webhook_events e ON e.id = d.event_id
+                    WHERE d.id = ?
+                    """)
+            return try Row.fetchOne(statement, arguments: [id]).map { row in
+                DeliveryWork(
+                    deliveryID: row["id"], webhookID: row["webhook_id"], eventID: row["event_id"], event: row["event"],
+                    kind: WebhookDelivery.Kind(rawValue: row["kind"]) ?? .event,
+                    state: WebhookDelivery.State(rawValue: row["state"]) ?? .pending, attempts: row["attempts"], url: row["url"],
+                    secret: row["secret"],
+                    headers: ((try? JSONValue(parsing: row["headers"] as String))?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                    isActive: row["is_active"], retryCount: row["retry_count"], timeoutSeconds: row["timeout_seconds"],
+                    data: row["data"], occurredAt: Date(timeIntervalSince1970: row["occurred_at"]))
+            }
         }
     }
 
@@ -72,30 +88,41 @@ extension SQLiteCatalogStore {
         -> WebhookDelivery
     {
         try writeSync { db in
-            guard let current = try Row.fetchOne(db, sql: "SELECT * FROM webhook_deliveries WHERE id = ?", arguments: [deliveryID]).map(Self.delivery)
+            guard
+                var delivery = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ?"), arguments: [deliveryID])
+                    .map(Self.delivery)
             else { throw CatalogError.deliveryNotFound(deliveryID) }
             let now = result.attemptedAt.timeIntervalSince1970
-            let attempt = current.attempts + 1
+            let attempt = delivery.attempts + 1
             let (state, next): (WebhookDelivery.State, Double?)
             switch verdict {
             case .succeeded: (state, next) = (.succeeded, nil)
             case .failed: (state, next) = (.failed, nil)
             case .retry(let delay): (state, next) = (.retrying, now + delay)
             }
-            try Self.insertAttempt(db, delivery: current, attempt: attempt, result: result, state: state, next: next)
-            try db.execute(
+            try Self.insertAttempt(db, delivery: delivery, attempt: attempt, result: result, state: state, next: next)
+            try db.cachedStatement(
                 sql: """
                     UPDATE webhook_deliveries SET state = ?, attempts = ?, last_status_code = ?, last_response_time_ms = ?,
                         last_error = ?, next_attempt_at = ?, request_headers = ?, request_body = ?,
                         finished_at = CASE WHEN ? THEN ? ELSE NULL END
                     WHERE id = ?
-                    """,
-                arguments: [
-                    state.rawValue, attempt, result.statusCode, result.responseTimeMs, result.error, next,
-                    Self.jsonText(result.requestHeaders), result.requestBody, state.isFinal, now, deliveryID,
-                ])
-            try Self.updateWebhookStats(db, delivery: current, result: result, final: state, autoDisableAfter: autoDisableAfter)
-            return try Self.delivery(db, id: deliveryID)
+                    """
+            ).execute(arguments: [
+                state.rawValue, attempt, result.statusCode, result.responseTimeMs, result.error, next,
+                Self.jsonText(result.requestHeaders), result.requestBody, state.isFinal, now, deliveryID,
+            ])
+            try Self.updateWebhookStats(db, delivery: delivery, result: result, final: state, autoDisableAfter: autoDisableAfter)
+            delivery.state = state
+            delivery.attempts = attempt
+            delivery.lastStatusCode = result.statusCode
+            delivery.lastResponseTimeMs = result.responseTimeMs
+            delivery.lastError = result.error
+            delivery.nextAttemptAt = next.map(Date.init(timeIntervalSince1970:))
+            delivery.requestHeaders = result.requestHeaders
+            delivery.requestBody = result.requestBody
+            delivery.finishedAt = state.isFinal ? result.attemptedAt : nil
+            return delivery
         }
     }
 
@@ -103,20 +130,19 @@ extension SQLiteCatalogStore {
     private static func updateWebhookStats(
         _ db: Database, delivery: WebhookDelivery, result: AttemptResult, final state: WebhookDelivery.State, autoDisableAfter: Int
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE webhooks SET last_triggered_at = ?, last_status_code = ?, last_response_time_ms = ?, last_error = ?
                 WHERE id = ?
-                """,
-            arguments: [
-                result.attemptedAt.timeIntervalSince1970, result.statusCode, result.responseTimeMs, result.error, delivery.webhookID,
-            ])
+                """
+        ).execute(arguments: [
+            result.attemptedAt.timeIntervalSince1970, result.statusCode, result.responseTimeMs, result.error, delivery.webhookID,
+        ])
         guard delivery.kind == .event else { return }
         switch state {
         case .succeeded:
-            try db.execute(
-                sql: "UPDATE webhooks SET success_count = success_count + 1, consecutive_failures = 0 WHERE id = ?",
-                arguments: [delivery.webhookID])
+            try db.cachedStatement(sql: "UPDATE webhooks SET success_count = success_count + 1, consecutive_failures = 0 WHERE id = ?")
+                .execute(arguments: [delivery.webhookID])
         case .failed:
             try db.execute(
                 sql: "UPDATE webhooks SET failure_count = failure_count + 1, consecutive_failures = consecutive_failures + 1 WHERE id = ?",
@@ -181,13 +207,13 @@ extension SQLiteCatalogStore {
     private static func insertAttempt(
         _ db: Database, delivery: WebhookDelivery, attempt: Int, result: AttemptResult, state: WebhookDelivery.State, next: Double?
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO webhook_attempts (id, delivery_id, webhook_id, attempt, payload, status_code, response_body,
                     response_time_ms, error, delivery_state, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+                """
+        ).execute(arguments: [
                 UUIDv7.make(), delivery.id, delivery.webhookID, attempt, result.requestBody, result.statusCode, result.responseBody,
                 result.responseTimeMs, result.error, state.rawValue, next, result.attemptedAt.timeIntervalSince1970,
             ])

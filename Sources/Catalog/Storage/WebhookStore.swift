@@ -24,14 +24,16 @@ public protocol WebhookStore: Sendable {
     func waitForEvents(timeout: TimeInterval) async
     /// Events the relay has not handed to the queue yet, oldest first.
     func undispatchedEvents(limit: Int) async throws -> [String]
-    func markEventsDispatched(_ ids: [String]) async throws
+    /// One delivery per active webhook subscribed to each event (none twice); returns the
+    /// deliveries of these events that have no queue task yet (made now or by an earlier,
+    /// interrupted hand-over).
+    func fanOut(eventIDs: [String]) async throws -> [WebhookDelivery]
+    /// Records the queue task of each delivery (delivery id → task id) and marks `events`
+    /// handed over, in one transaction.
+    func attachDeliveryTasks(_ tasks: [String: String], dispatching events: [String]) async throws
 
-    // MARK: Fan-out and attempts (a worker's thread)
+    // MARK: Attempts (a worker's thread)
 
-    /// One delivery per active webhook subscribed to the event (none twice); returns the
-    /// deliveries of the event that have no queue task yet.
-    func fanOut(eventID: String) throws -> [WebhookDelivery]
-    func attachDeliveryTask(deliveryID: String, taskID: String) throws
     /// The delivery with its webhook and event; nil when it no longer exists.
     func deliveryWork(id: String) throws -> DeliveryWork?
     /// Records an attempt and its verdict in one transaction: the attempt, the delivery's state,

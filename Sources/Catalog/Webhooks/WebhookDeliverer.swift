@@ -15,24 +15,23 @@ struct WebhookDeliverer {
 
     func deliver(deliveryID: String, context: TaskContext) throws -> JSONValue {
         guard let work = try store.deliveryWork(id: deliveryID) else { return ["state": "gone"] }
-        let delivery = work.delivery
         // Cancelled (its webhook disabled or deleted), or delivered by an earlier run.
-        guard !delivery.state.isFinal else { return ["state": .string(delivery.state.rawValue)] }
-        guard work.webhook.isActive else {
+        guard !work.state.isFinal else { return ["state": .string(work.state.rawValue)] }
+        guard work.isActive else {
             try store.cancelDelivery(id: deliveryID)
             return ["state": "cancelled"]
         }
-        let attempt = delivery.attempts + 1
+        let attempt = work.attempts + 1
         let now = Date()
         let message = WebhookSigner.message(
-            webhook: work.webhook, eventID: delivery.eventID, event: delivery.event, deliveryID: delivery.id, attempt: attempt,
-            test: delivery.kind == .test, data: work.data, occurredAt: work.occurredAt, now: now)
-        let transport = self.transport
-        let request = WebhookRequest(url: work.webhook.url, headers: message.headers, body: message.body, timeout: work.webhook.timeoutSeconds)
-        let (result, response) = try context.waitFor { await Self.send(request, with: transport, at: now) }
+            secret: work.secret, customHeaders: work.headers, eventID: work.eventID, event: work.event, deliveryID: deliveryID,
+            attempt: attempt, test: work.kind == .test, data: work.data, occurredAt: work.occurredAt, now: now)
+        let request = WebhookRequest(url: work.url, headers: message.headers, body: message.body, timeout: work.timeoutSeconds)
+        try context.checkCancellation()
+        let (result, response) = Self.exchange(request, at: now) { try transport.send(request, from: context) }
         let verdict = configuration.verdict(
             statusCode: result.error == nil ? result.statusCode : nil, retryAfter: response?.retryAfter, attempt: attempt,
-            retryCount: work.webhook.retryCount)
+            retryCount: work.retryCount)
         let stored = try store.recordAttempt(
             deliveryID: deliveryID, result: result, verdict: verdict, autoDisableAfter: configuration.autoDisableAfter)
         switch verdict {
@@ -51,18 +50,29 @@ struct WebhookDeliverer {
         -> (AttemptResult, WebhookResponse?)
     {
         let began = ContinuousClock.now
+        let outcome: Result<WebhookResponse, any Error>
+        do { outcome = .success(try await transport.send(request)) } catch { outcome = .failure(error) }
+        return record(request, outcome, at: start, took: ContinuousClock.now - began)
+    }
+
+    /// The same from a task's thread.
+    static func exchange(_ request: WebhookRequest, at start: Date, _ send: () throws -> WebhookResponse) -> (AttemptResult, WebhookResponse?) {
+        let began = ContinuousClock.now
+        let outcome = Result { try send() }
+        return record(request, outcome, at: start, took: ContinuousClock.now - began)
+    }
+
+    private static func record(_ request: WebhookRequest, _ outcome: Result<WebhookResponse, any Error>, at start: Date, took elapsed: Duration)
+        -> (AttemptResult, WebhookResponse?)
+    {
         var response: WebhookResponse?
         var failure: String?
-        do {
-            response = try await transport.send(request)
-        } catch let error as WebhookTransportError {
-            failure = error.message
-        } catch is CancellationError {
-            failure = "cancelled"
-        } catch {
-            failure = "\(error)"
+        switch outcome {
+        case .success(let answer): response = answer
+        case .failure(let error as WebhookTransportError): failure = error.message
+        case .failure(is CancellationError), .failure(is TaskCancelled): failure = "cancelled"
+        case .failure(let error): failure = "\(error)"
         }
-        let elapsed = ContinuousClock.now - began
         let milliseconds = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 1000
         let body = response.map { String(decoding: $0.body.prefix(storedResponseBytes), as: UTF8.self) }
         let result = AttemptResult(

@@ -66,11 +66,23 @@ public struct DeliveryFilter: Sendable, Equatable {
     public init() {}
 }
 
-/// What an attempt needs: the delivery, its webhook and its event.
+/// What an attempt needs: the delivery, where and how to send it, and its event's data.
 public struct DeliveryWork: Sendable {
-    public var delivery: WebhookDelivery
-    public var webhook: Webhook
-    public var data: JSONValue
+    public var deliveryID: String
+    public var webhookID: String
+    public var eventID: String
+    public var event: String
+    public var kind: WebhookDelivery.Kind
+    public var state: WebhookDelivery.State
+    public var attempts: Int
+    public var url: String
+    public var secret: String
+    public var headers: [String: String]
+    public var isActive: Bool
+    public var retryCount: Int
+    public var timeoutSeconds: Double
+    /// The event's data as the outbox stores it (JSON text).
+    public var data: String
     public var occurredAt: Date
 }
 

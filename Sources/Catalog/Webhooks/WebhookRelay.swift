@@ -3,10 +3,17 @@ import Logging
 import ServiceLifecycle
 import TaskQueue
 
-/// Hands the outbox's events to the queue (DESIGN.md §11): one `trigger_webhooks_for_event`
-/// job per event, keyed by the event so that a second hand-over (after a crash between the
-/// enqueue and the mark) finds the same job. Woken at once when this process commits an event,
-/// and sweeping every second for the other processes'. Every `serve` and `worker` runs one.
+/// Hands the outbox's events to the queue (DESIGN.md §11), a batch at a time: it fans each
+/// event out into its deliveries (one per subscribed active webhook), enqueues one
+/// `deliver_webhook` job per delivery keyed by the delivery, then records the jobs and marks the
+/// events handed over. Every step may be repeated after a crash or by another process's relay:
+/// the deliveries are unique per event and webhook, and a second enqueue of a delivery finds its
+/// job. Woken at once when this process commits an event, and sweeping every second for the
+/// other processes'. Every `serve` and `worker` runs one.
+///
+/// The fan-out is the relay's, not a task's (DESIGN.md named `trigger_webhooks_for_event`): a
+/// job per event cost the `webhooks` pool a claim, two catalogue writes and an ack for every
+/// delivery it made, a third of its time (measured in BENCHMARKS.md).
 public final class WebhookRelay: Service, Sendable {
     let store: any WebhookStore
     let client: QueueClient
@@ -44,23 +51,30 @@ public final class WebhookRelay: Service, Sendable {
     public func dispatch() async throws -> Int {
         var total = 0
         while true {
-            let ids = try await store.undispatchedEvents(limit: Self.batch)
-            guard !ids.isEmpty else { return total }
-            let client = self.client
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for id in ids {
-                    group.addTask {
-                        try await client.submit(
-                            TaskSubmission(
-                                name: WebhookTasks.trigger, kwargs: ["event_id": .string(id)], queue: WebhookTasks.queue,
-                                idempotencyKey: "webhook-event:\(id)"))
-                    }
+            let events = try await store.undispatchedEvents(limit: Self.batch)
+            guard !events.isEmpty else { return total }
+            let deliveries = try await store.fanOut(eventIDs: events)
+            let tasks = try await enqueue(deliveries)
+            try await store.attachDeliveryTasks(tasks, dispatching: events)
+            total += events.count
+            if events.count < Self.batch { return total }
+        }
+    }
+
+    /// One `deliver_webhook` job per delivery (concurrent submissions share the queue's group
+    /// commits); returns delivery id → job id.
+    private func enqueue(_ deliveries: [WebhookDelivery]) async throws -> [String: String] {
+        let client = self.client
+        return try await withThrowingTaskGroup(of: (String, String).self) { group in
+            for delivery in deliveries {
+                group.addTask {
+                    let submitted = try await client.submit(WebhookTasks.submission(deliveryID: delivery.id))
+                    return (delivery.id, submitted.id)
                 }
-                try await group.waitForAll()
             }
-            try await store.markEventsDispatched(ids)
-            total += ids.count
-            if ids.count < Self.batch { return total }
+            var tasks: [String: String] = [:]
+            for try await (delivery, task) in group { tasks[delivery] = task }
+            return tasks
         }
     }
 }

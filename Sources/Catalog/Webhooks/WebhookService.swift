@@ -28,8 +28,8 @@ public struct WebhookService: Sendable {
         let deliveryID = UUIDv7.make()
         let now = Date()
         let message = WebhookSigner.message(
-            webhook: webhook, eventID: eventID, event: type.rawValue, deliveryID: deliveryID, attempt: 1, test: true, data: data,
-            occurredAt: now, now: now)
+            secret: webhook.secret, customHeaders: webhook.headers, eventID: eventID, event: type.rawValue, deliveryID: deliveryID,
+            attempt: 1, test: true, data: data.jsonText, occurredAt: now, now: now)
         let request = WebhookRequest(
             url: webhook.url, headers: message.headers, body: message.body,
             timeout: min(webhook.timeoutSeconds, WebhookConfiguration.testTimeout))
@@ -44,7 +44,7 @@ public struct WebhookService: Sendable {
         let delivery = try await catalog.store.redeliver(deliveryID: deliveryID)
         let submitted = try await client.submit(
             TaskSubmission(name: WebhookTasks.deliver, kwargs: ["delivery_id": .string(delivery.id)], queue: WebhookTasks.queue))
-        try catalog.store.attachDeliveryTask(deliveryID: delivery.id, taskID: submitted.id)
+        try await catalog.store.attachDeliveryTasks([delivery.id: submitted.id], dispatching: [])
         return (delivery, submitted.id)
     }
 

@@ -10,35 +10,48 @@ import TaskQueue
 public enum WebhookSigner {
     public static let userAgent = "importer-webhooks/\(AppVersion.current)"
 
-    /// The body and every header of an attempt sent at `now`.
+    /// The body and every header of an attempt sent at `now`; `data` is the event's data as
+    /// JSON text (as the outbox stores it: spliced in, not parsed and encoded again).
     public static func message(
-        webhook: Webhook, eventID: String, event: String, deliveryID: String, attempt: Int, test: Bool, data: JSONValue,
+        secret: String, customHeaders: [String: String], eventID: String, event: String, deliveryID: String, attempt: Int, test: Bool,
+        data: String,
         occurredAt: Date, now: Date
     ) -> (body: Data, headers: [(name: String, value: String)]) {
-        let body: JSONValue = [
-            "id": .string(eventID), "event": .string(event), "timestamp": .string(ISO8601.string(now)),
-            "occurred_at": .string(ISO8601.string(occurredAt)), "attempt": .int(Int64(attempt)), "test": .bool(test),
-            "data": data,
-        ]
-        let bytes = body.jsonData
+        let bytes = body(eventID: eventID, event: event, attempt: attempt, test: test, data: data, occurredAt: occurredAt, now: now)
         let timestamp = Int(now.timeIntervalSince1970)
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"), ("User-Agent", userAgent), ("X-Webhook-Event", event),
             ("X-Webhook-Id", eventID), ("X-Webhook-Delivery", deliveryID), ("X-Webhook-Attempt", String(attempt)),
             ("X-Webhook-Timestamp", String(timestamp)),
-            ("X-Webhook-Signature", signature(secret: webhook.secret, body: bytes)),
+            ("X-Webhook-Signature", signature(secret: secret, body: bytes)),
         ]
-        if let standard = standardSignature(secret: webhook.secret, id: eventID, timestamp: timestamp, body: bytes) {
+        if let standard = standardSignature(secret: secret, id: eventID, timestamp: timestamp, body: bytes) {
             headers += [("webhook-id", eventID), ("webhook-timestamp", String(timestamp)), ("webhook-signature", standard)]
         }
-        headers += webhook.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        headers += customHeaders.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return (bytes, headers)
+    }
+
+    /// `{attempt, data, event, id, occurred_at, test, timestamp}` (keys sorted, as `JSONValue` writes them).
+    static func body(eventID: String, event: String, attempt: Int, test: Bool, data: String, occurredAt: Date, now: Date) -> Data {
+        let text =
+            "{\"attempt\":\(attempt),\"data\":\(data),\"event\":\(JSONValue.string(event).jsonText),"
+            + "\"id\":\(JSONValue.string(eventID).jsonText),\"occurred_at\":\"\(ISO8601.string(occurredAt))\","
+            + "\"test\":\(test),\"timestamp\":\"\(ISO8601.string(now))\"}"
+        return Data(text.utf8)
     }
 
     /// `sha256=<hex HMAC-SHA256>` keyed by the secret's UTF-8 bytes, over the raw body.
     public static func signature(secret: String, body: Data) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + hex(code)
+    }
+
+    private static func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes { text += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `v1,<base64 HMAC-SHA256>` keyed by the base64-decoded part of a `whsec_` secret, over

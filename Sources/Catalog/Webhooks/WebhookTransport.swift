@@ -1,4 +1,5 @@
 import Foundation
+import TaskQueue
 
 /// One webhook request as it goes out.
 public struct WebhookRequest: Sendable {
@@ -44,4 +45,12 @@ public struct WebhookTransportError: Error, Sendable, CustomStringConvertible {
 /// AsyncHTTPClient transport; tests use their own).
 public protocol WebhookTransport: Sendable {
     func send(_ request: WebhookRequest) async throws -> WebhookResponse
+    /// The same from a task's thread, which may block; stops when the task is asked to stop.
+    func send(_ request: WebhookRequest, from context: TaskContext) throws -> WebhookResponse
+}
+
+extension WebhookTransport {
+    public func send(_ request: WebhookRequest, from context: TaskContext) throws -> WebhookResponse {
+        try context.waitFor { try await self.send(request) }
+    }
 }

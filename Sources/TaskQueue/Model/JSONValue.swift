@@ -66,25 +66,78 @@ extension JSONValue {
         }
     }
 
-    /// Compact JSON text with sorted keys (Linux key order otherwise varies between runs).
+    /// Compact JSON with sorted keys, as `JSONEncoder` (`.sortedKeys`, `.withoutEscapingSlashes`)
+    /// writes it, by hand: every task's result and every stored argument list is written, and
+    /// the encoder cost more than the rest of a short task's ack.
     public var jsonText: String {
-        // The common trivial values skip the encoder (every no-op result and empty argument list).
         switch self {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
         case .int(let value): return String(value)
         case .array(let items) where items.isEmpty: return "[]"
         case .object(let members) where members.isEmpty: return "{}"
-        default: return String(decoding: jsonData, as: UTF8.self)
+        default:
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(128)
+            write(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
         }
     }
 
-    public var jsonData: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps onto a JSON type
-        // (non-finite doubles are stored as null by the initialisers below).
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+    public var jsonData: Data { Data(jsonText.utf8) }
+
+    private func write(into out: inout [UInt8]) {
+        switch self {
+        case .null: out += "null".utf8
+        case .bool(let value): out += (value ? "true" : "false").utf8
+        case .int(let value): out += String(value).utf8
+        case .double(let value): out += Self.number(value).utf8
+        case .string(let value): Self.write(value, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.write(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                member.value.write(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The shortest text that reads back as `value` (`100` for 100.0, `1e+20`); JSON has no
+    /// NaN or infinity (the initialisers store them as null).
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        let text = "\(value)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+
+    /// A JSON string: quote, backslash and control characters escaped, the rest as UTF-8.
+    static func write(_ string: String, into out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case ..<0x20: out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     public struct ParseError: Error, CustomStringConvertible, Sendable {

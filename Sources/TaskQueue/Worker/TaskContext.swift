@@ -103,17 +103,25 @@ public final class TaskContext: Sendable {
             outcome.withLock { $0 = result }
             done.signal()
         }
+        blocking({ done.wait() }, onStop: { task.cancel() })
+        return try outcome.withLock { $0! }.get()
+    }
+
+    /// Runs a blocking call of the body (waiting on an event loop's future, say) with `stop`
+    /// registered: it runs if the body is asked to stop meanwhile (revoked, hard time limit,
+    /// shutdown), or at once if it already was. `stop` must make `call` return.
+    public func blocking<T>(_ call: () throws -> T, onStop stop: @escaping @Sendable () -> Void) rethrows -> T {
         let key = cancellation.withLock { state -> Int? in
-            let hard = state.reasons.subtracting([.softTimeLimit])
-            guard hard.isEmpty else { return nil }
+            guard state.reasons.subtracting([.softTimeLimit]).isEmpty else { return nil }
             state.nextHandler += 1
-            state.stopHandlers[state.nextHandler] = { task.cancel() }
+            state.stopHandlers[state.nextHandler] = stop
             return state.nextHandler
         }
-        if key == nil { task.cancel() }
-        done.wait()
-        if let key { cancellation.withLock { _ = $0.stopHandlers.removeValue(forKey: key) } }
-        return try outcome.withLock { $0! }.get()
+        if key == nil { stop() }
+        defer {
+            if let key { cancellation.withLock { _ = $0.stopHandlers.removeValue(forKey: key) } }
+        }
+        return try call()
     }
 
     /// Submits another task (Celery's `.delay()` from inside a task); returns once committed.
