@@ -8,7 +8,7 @@
 #     `webhooks` pool (target: within 5 ms of the same without it);
 #   - the server's RSS after the burst and its peak (VmHWM).
 # The driver is bench/webhooks.py; every wait is bounded; processes are stopped by their pid.
-# Usage: [IMPORTER_BIN=path] bench/webhooks.sh [PRODUCTS]   (default 10000; needs sqlite3, wrk, curl, python3)
+# Usage: [BENCH_BINARY=path] bench/webhooks.sh [PRODUCTS]   (default 10000; needs sqlite3, wrk, curl, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 products=${1:-10000}
@@ -21,8 +21,8 @@ trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; [ -n "$receiver" ] && k
 log() { echo "== $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-if [ -n "${IMPORTER_BIN:-}" ]; then
-    bin=$IMPORTER_BIN                  # another build to compare (e.g. an earlier commit's)
+if [ -n "${BENCH_BINARY:-}" ]; then
+    bin=$BENCH_BINARY                  # another build to compare (e.g. an earlier commit's)
 else
     log "release build"
     swift build -c release >/dev/null 2>&1
@@ -45,7 +45,7 @@ timeout 600 python3 bench/webhooks.py "http://127.0.0.1:$port/api/v1" "http://12
     "$server" "$work/ids" >"$work/figures"
 figure() { awk -v key="$1" '$1 == key { print $2 }' "$work/figures"; }
 
-echo "Delivered $(figure delivered) of 10000 (duplicates $(figure duplicates), bad signatures $(figure bad_signatures));" \
+echo "Delivered $(figure delivered) of 10000 less $(figure refused_patches) refused PATCHes (duplicates $(figure duplicates), bad signatures $(figure bad_signatures));" \
     "updates sent at $(figure updates_per_s)/s; from the paused queue delivered $(figure drain_delivered) of $(figure drain_waiting_at_resume) waiting"\
     "(duplicates $(figure drain_duplicates), bad signatures $(figure drain_bad_signatures)); slow requests in flight: $(figure slow_requests_in_flight)," \
     "received by the end of that window: $(figure slow_requests_received_by_the_end)"

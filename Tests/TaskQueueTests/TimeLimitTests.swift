@@ -124,4 +124,33 @@ import Testing
             #expect(Date().timeIntervalSince(revokedAt) < 1)
         }
     }
+
+    /// A body blocked outside Swift concurrency (an event loop's future, a socket) registers
+    /// how to unblock it; a revoke runs that at once, and a blocked call started after the
+    /// revoke is unblocked before it waits.
+    @Test func aRevokeUnblocksABlockingCall() async throws {
+        let stops = Mutex(0)
+        let task = TaskDefinition(name: "blocked") { context in
+            for _ in 0..<2 {
+                let released = DispatchSemaphore(value: 0)
+                context.blocking(
+                    { _ = released.wait(timeout: .now() + 30) },
+                    onStop: {
+                        stops.withLock { $0 += 1 }
+                        released.signal()
+                    })
+            }
+            return "unblocked"
+        }
+        let harness = Harness(visibilityTimeout: 30, extra: [task])
+        try await harness.running {
+            let id = try await harness.client.submit(TaskSubmission(name: "blocked")).id
+            #expect(try await eventually { try await harness.state(id)?.state == .started })
+            let revokedAt = Date()
+            _ = try await harness.store.revoke(id: id)
+            #expect(try await eventually { try await harness.state(id)?.state == .revoked })
+            #expect(Date().timeIntervalSince(revokedAt) < 1)
+            #expect(stops.withLock { $0 } == 2)
+        }
+    }
 }
