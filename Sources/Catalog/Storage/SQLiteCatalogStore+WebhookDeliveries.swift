@@ -222,30 +222,13 @@ extension SQLiteCatalogStore {
     // MARK: Reads and redelivery
 
     public func deliveries(_ filter: DeliveryFilter) async throws -> (items: [WebhookDelivery], total: Int) {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let webhookID = filter.webhookID {
-            conditions.append("webhook_id = ?")
-            arguments += [webhookID]
-        }
-        if let state = filter.state {
-            conditions.append("state = ?")
-            arguments += [state.rawValue]
-        }
-        if let event = filter.event {
-            conditions.append("event = ?")
-            arguments += [event]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let (filterArguments, limit, offset) = (arguments, filter.limit, filter.offset)
-        return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries \(whereClause)", arguments: filterArguments) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM webhook_deliveries \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: filterArguments + [limit, offset]
-            ).map(Self.delivery)
-            return (items, total)
-        }
+        var conditions: [(String, any DatabaseValueConvertible)] = []
+        if let webhookID = filter.webhookID { conditions.append(("webhook_id = ?", webhookID)) }
+        if let state = filter.state { conditions.append(("state = ?", state.rawValue)) }
+        if let event = filter.event { conditions.append(("event = ?", event)) }
+        return try await page(
+            from: "webhook_deliveries", select: "SELECT * FROM webhook_deliveries", orderBy: "id DESC", conditions,
+            limit: filter.limit, offset: filter.offset, row: Self.delivery)
     }
 
     public func delivery(id: String) async throws -> (delivery: WebhookDelivery, attempts: [WebhookAttempt])? {

@@ -28,24 +28,27 @@ extension SQLiteCatalogStore {
     }
 
     public func webhooks(_ filter: WebhookFilter) async throws -> (items: [Webhook], total: Int) {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let active = filter.isActive {
-            conditions.append("w.is_active = ?")
-            arguments += [active]
-        }
-        if let event = filter.event {
-            conditions.append("EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?)")
-            arguments += [event]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let (countArguments, limit, offset) = (arguments, filter.limit, filter.offset)
+        var conditions: [(String, any DatabaseValueConvertible)] = []
+        if let active = filter.isActive { conditions.append(("w.is_active = ?", active)) }
+        if let event = filter.event { conditions.append(("EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?)", event)) }
+        return try await page(
+            from: "webhooks w", select: Self.webhookSelect, orderBy: "w.id DESC", conditions, limit: filter.limit, offset: filter.offset,
+            row: Self.webhook)
+    }
+
+    /// A page of `select`'s rows from `table` under `conditions` (SQL with one argument each,
+    /// all required), in `orderBy` order, and how many rows match.
+    func page<T: Sendable>(
+        from table: String, select: String, orderBy: String, _ conditions: [(String, any DatabaseValueConvertible)], limit: Int,
+        offset: Int, row: @escaping @Sendable (Row) -> T
+    ) async throws -> (items: [T], total: Int) {
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.map(\.0).joined(separator: " AND ")
+        let arguments = StatementArguments(conditions.map { $0.1 as (any DatabaseValueConvertible)? })
         return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhooks w \(whereClause)", arguments: countArguments) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(whereClause)", arguments: arguments) ?? 0
             let items = try Row.fetchAll(
-                db, sql: "\(Self.webhookSelect) \(whereClause) ORDER BY w.id DESC LIMIT ? OFFSET ?",
-                arguments: countArguments + [limit, offset]
-            ).map(Self.webhook)
+                db, sql: "\(select) \(whereClause) ORDER BY \(orderBy) LIMIT ? OFFSET ?", arguments: arguments + [limit, offset]
+            ).map(row)
             return (items, total)
         }
     }

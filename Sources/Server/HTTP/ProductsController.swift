@@ -86,13 +86,7 @@ struct ProductsController: Sendable {
         filter.skuPrefix = request.query("sku")
         filter.name = request.query("name")
         filter.description = request.query("description")
-        if let active = request.query("active") {
-            switch active.lowercased() {
-            case "true": filter.active = true
-            case "false": filter.active = false
-            default: throw APIError.invalid("'active' must be true or false")
-            }
-        }
+        filter.active = try request.boolQuery("active")
         if let cursor = request.query("cursor") {
             guard UUIDv7.isValid(cursor) else {
                 throw APIError.invalid("'cursor' must be a product id (the last of the previous page)")

@@ -90,5 +90,14 @@ public struct APIRequest: Sendable {
         }
         return number
     }
-}
 
+    /// A `true`/`false` query parameter (any case), nil when absent, else 422 naming it.
+    public func boolQuery(_ name: String) throws -> Bool? {
+        guard let text = query(name) else { return nil }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.invalid("'\(name)' must be true or false")
+        }
+    }
+}

@@ -84,13 +84,7 @@ struct WebhooksController: Sendable {
         var filter = WebhookFilter()
         filter.limit = try request.intQuery("limit", default: 20, in: 1...1000)
         filter.offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
-        if let active = request.query("is_active") {
-            switch active.lowercased() {
-            case "true": filter.isActive = true
-            case "false": filter.isActive = false
-            default: throw APIError.invalid("'is_active' must be true or false")
-            }
-        }
+        filter.isActive = try request.boolQuery("is_active")
         if let event = request.query("event") {
             guard WebhookEventType(rawValue: event) != nil else { throw APIError.invalid("'event' must be an event type") }
             filter.event = event

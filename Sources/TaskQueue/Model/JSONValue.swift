@@ -71,6 +71,7 @@ extension JSONValue {
     /// the encoder cost more than the rest of a short task's ack.
     public var jsonText: String {
         switch self {
+        // No buffer for the values most results and argument lists are.
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
         case .int(let value): return String(value)
