@@ -1,6 +1,7 @@
 -- wrk script of bench/webhooks.sh: each thread sends exactly WEBHOOK_BENCH_PER_THREAD PATCHes,
 -- each giving a product a name never used before (so each is a change, one product.updated
 -- event), then only GET /healthz until the driver stops wrk. Product ids: WEBHOOK_BENCH_IDS.
+-- WEBHOOK_BENCH_DELAY_MS (default 0) paces each connection: it waits that long before each request.
 local threads = {}
 
 function setup(thread)
@@ -17,6 +18,11 @@ function init(args)
     -- wrk calls request() once in the first thread to check the script (script_verify_request)
     -- and never sends that one: that thread counts from -1.
     if tid == 1 then sent = -1 end
+end
+
+local pace = tonumber(os.getenv("WEBHOOK_BENCH_DELAY_MS") or "0")
+if pace > 0 then
+    function delay() return pace end
 end
 
 function request()

@@ -10,6 +10,9 @@
 1b. the delivery pipeline alone: the same 10,000 updates with the `webhooks` queue paused until
    all their jobs wait, then resumed: deliveries/s from the resume to the last receipt, and the
    server's CPU time per delivery;
+1c. sustained: the same 10,000 updates offered at a steady pace (WEBHOOK_BENCH_PACE_MS, default
+   4.5 ms before each PATCH on each of wrk's 8 connections: ~1,600/s here): the updates' rate, the
+   deliveries' rate, the last receipt's lag behind the last commit, commit → receipt p50/p99;
 2. idle latency: 200 PATCHes one at a time, 50 ms apart; commit → receipt = the receiver's clock
    at receipt − the event's occurred_at (written in the commit's transaction);
 3. a slow receiver: test_task's enqueue → start (300 tasks, 20 ms apart, from its own record)
@@ -22,6 +25,7 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 BASE, RECEIVER, DIR, PID, IDS = sys.argv[1:6]
+PACE_MS = float(os.environ.get("WEBHOOK_BENCH_PACE_MS", "4.5"))
 base = urlparse(BASE)
 ids = [line.strip() for line in open(IDS) if line.strip()]
 
@@ -113,10 +117,13 @@ burst = webhook(admin, "burst", "ok")
 updates = 10_000
 
 
-def produce(prefix):
-    """10,000 PATCHes from wrk (2 threads, 8 connections: ~6,000/s here, so the deliveries are
-    what is measured); returns wrk's process, stopped by the caller."""
-    environment = dict(os.environ, WEBHOOK_BENCH_IDS=IDS, WEBHOOK_BENCH_PER_THREAD=str(updates // 2), WEBHOOK_BENCH_PREFIX=prefix)
+def produce(prefix, delay_ms=0):
+    """10,000 PATCHes from wrk (2 threads, 8 connections), as fast as the server answers them, or
+    each connection waiting `delay_ms` before each request; returns wrk's process, stopped by the
+    caller."""
+    environment = dict(
+        os.environ, WEBHOOK_BENCH_IDS=IDS, WEBHOOK_BENCH_PER_THREAD=str(updates // 2), WEBHOOK_BENCH_PREFIX=prefix,
+        WEBHOOK_BENCH_DELAY_MS=str(delay_ms))
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "webhooks.lua")
     return subprocess.Popen(
         ["wrk", "-t2", "-c8", "-d300s", "-s", script, f"http://{base.hostname}:{base.port}"],
@@ -177,8 +184,34 @@ report("drain_deliveries_per_s", f"{distinct / (times[-1] - start):.0f}")
 report("drain_deliveries_per_s_steady", f"{8000 / (times[8999] - times[999]):.0f}" if len(times) >= 9000 else "n/a")
 report("drain_server_cpu_ms_per_delivery", f"{(cpu_seconds() - cpu_before) * 1000 / max(distinct, 1):.2f}")
 
-# 2. idle latency (the earlier webhooks off: one delivery per event)
+# 1c. sustained: the same 10,000 updates offered at a steady pace (each of wrk's 8 connections
+# waits PACE_MS before each PATCH) rather than as fast as the server answers: do the deliveries
+# keep pace? The updates' rate is measured (first PATCH → last commit); the deliveries' rate from
+# the first PATCH to the last receipt; the lag is the last receipt − the last commit.
 call(admin, "POST", f"/webhooks/{drain}/disable")
+paced = webhook(admin, "paced", "ok")
+start = time.time()
+producer = produce("paced", delay_ms=PACE_MS)
+got = wait_for("paced", updates, 180, prefix="paced")
+producer.kill()
+producer.wait()
+times = sorted(r["received_at"] for r in got)
+distinct = len({r["event_id"] for r in got})
+committed = max(stamp(r["body"]["occurred_at"]) for r in got)
+lags = sorted((r["received_at"] - stamp(r["body"]["occurred_at"])) * 1000 for r in got)
+report("paced_delay_ms", PACE_MS)
+report("paced_updates_per_s", f"{distinct / (committed - start):.0f}")
+report("paced_delivered", distinct)
+report("paced_duplicates", len(got) - distinct)
+report("paced_bad_signatures", sum(1 for r in got if not (r["signature_valid"] and r["standard_valid"])))
+report("paced_deliveries_per_s", f"{distinct / (times[-1] - start):.0f}")
+report("paced_deliveries_per_s_steady", f"{8000 / (times[8999] - times[999]):.0f}" if len(times) >= 9000 else "n/a")
+report("paced_lag_ms", f"{(times[-1] - committed) * 1000:.0f}")
+report("paced_commit_to_receipt_p50_ms", f"{statistics.median(lags):.1f}")
+report("paced_commit_to_receipt_p99_ms", f"{percentile(lags, 99):.1f}")
+
+# 2. idle latency (the earlier webhooks off: one delivery per event)
+call(admin, "POST", f"/webhooks/{paced}/disable")
 time.sleep(1)
 idle = webhook(admin, "idle", "ok")
 samples = 200

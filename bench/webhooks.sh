@@ -2,7 +2,9 @@
 # Webhook benchmark (issue 17), release build, one `importer serve` and the local receiver
 # scripts/webhook_receiver.py (which verifies both signatures of every request with Python's hmac):
 #   - 10,000 product updates (wrk) with one subscribed webhook: deliveries/s (target ≥ 1,500),
-#     and the same 10,000 held in the paused `webhooks` queue, then resumed (the pipeline alone);
+#     with the updates sent as fast as the server answers them, then held in the paused `webhooks`
+#     queue and resumed (the pipeline alone), then offered at a steady pace (WEBHOOK_BENCH_PACE_MS,
+#     default 4.5 ms per connection: do the deliveries keep pace?);
 #   - commit → receipt p50 when idle (target ≤ 25 ms);
 #   - test_task's p99 enqueue → start with a receiver sleeping 10 s per request holding the
 #     `webhooks` pool (target: within 5 ms of the same without it);
@@ -47,12 +49,16 @@ figure() { awk -v key="$1" '$1 == key { print $2 }' "$work/figures"; }
 
 echo "Delivered $(figure delivered) of 10000 less $(figure refused_patches) refused PATCHes (duplicates $(figure duplicates), bad signatures $(figure bad_signatures));" \
     "updates sent at $(figure updates_per_s)/s; from the paused queue delivered $(figure drain_delivered) of $(figure drain_waiting_at_resume) waiting"\
-    "(duplicates $(figure drain_duplicates), bad signatures $(figure drain_bad_signatures)); slow requests in flight: $(figure slow_requests_in_flight)," \
+    "(duplicates $(figure drain_duplicates), bad signatures $(figure drain_bad_signatures)); paced: delivered $(figure paced_delivered)"\
+    "(duplicates $(figure paced_duplicates), bad signatures $(figure paced_bad_signatures)); slow requests in flight: $(figure slow_requests_in_flight)," \
     "received by the end of that window: $(figure slow_requests_received_by_the_end)"
 echo "| measure | ours | target |"
 echo "| --- | ---: | ---: |"
 echo "| 10,000 updates (wrk), one webhook: deliveries/s (first PATCH → last receipt) | $(figure deliveries_per_s) | ≥ 1,500 |"
 echo "| the same, steady (1,000th → 9,000th receipt) | $(figure deliveries_per_s_steady) | – |"
+echo "| 10,000 updates offered at a steady $(figure paced_updates_per_s)/s (wrk, $(figure paced_delay_ms) ms before each PATCH on each of 8 connections): deliveries/s (first PATCH → last receipt) | $(figure paced_deliveries_per_s) | ≥ 1,500 |"
+echo "| the same, steady (1,000th → 9,000th receipt) | $(figure paced_deliveries_per_s_steady) | – |"
+echo "| the same: last receipt after the last commit (ms); commit → receipt p50 / p99 (ms) | $(figure paced_lag_ms); $(figure paced_commit_to_receipt_p50_ms) / $(figure paced_commit_to_receipt_p99_ms) | – |"
 echo "| the same 10,000 waiting in the paused queue, then resumed: deliveries/s (resume → last receipt) | $(figure drain_deliveries_per_s) | ≥ 1,500 |"
 echo "| the same, steady (1,000th → 9,000th receipt) | $(figure drain_deliveries_per_s_steady) | – |"
 echo "| server CPU per delivery while draining (ms) | $(figure drain_server_cpu_ms_per_delivery) | – |"
