@@ -68,7 +68,9 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The web UI's files are compiled in (UIAssets+Files.swift, scripts/ui_assets.py).
+            exclude: ["UI"]
         ),
         .executableTarget(
             name: "importer",

@@ -37,6 +37,9 @@ import Testing
         #expect(read.status == .ok)
         #expect(read.json == created.json)
         #expect(read.headers[.eTag] == etag)
+        // The body carries it too, and so does each row of a listing (for If-Match from a table)
+        #expect(created.json["etag"] == .string(etag))
+        #expect(try await api.send(.get, "/api/v1/products").json["items"]?.arrayValue?.first?["etag"] == .string(etag))
         // Unknown and non-UUID ids are 404
         #expect(try await api.send(.get, "/api/v1/products/\(JobID.make())").status == .notFound)
         #expect(try await api.send(.get, "/api/v1/products/not-a-uuid").status == .notFound)

@@ -153,3 +153,33 @@ import Testing
         }
     }
 }
+
+/// The import options of an upload (`?atomic=`, `?dry_run=`), used by the web UI.
+@Suite struct UploadOptionTests {
+    @Test func optionsReachTheImport() async throws {
+        let api = try APIHarness()
+        let reply = try await api.send(
+            .post, "/api/v1/products/upload?atomic=true&dry_run=true", headers: [.contentType: "text/csv"], body: UploadTests.csv)
+        #expect(reply.status == .accepted)
+        let importID = try #require(reply.json["import_id"]?.stringValue)
+        let record = try await api.send(.get, "/api/v1/imports/\(importID)")
+        #expect(record.json["options"] == ["atomic": true, "dry_run": true])
+        try await api.withWorker {
+            let done = try await eventually(timeout: 10) {
+                try await api.send(.get, "/api/v1/imports/\(importID)").json["state"] == "SUCCESS"
+            }
+            #expect(done)
+        }
+        // A dry run changes nothing.
+        #expect(try await api.send(.get, "/api/v1/products").json["total"] == 0)
+    }
+
+    @Test func aBadOptionIsRefusedBeforeTheFileIsTaken() async throws {
+        let api = try APIHarness()
+        let reply = try await api.send(
+            .post, "/api/v1/products/upload?dry_run=maybe", headers: [.contentType: "text/csv"], body: UploadTests.csv)
+        #expect(reply.status == .unprocessableContent)
+        #expect(reply.json["error"]?["message"] == "'dry_run' must be true or false")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).isEmpty)
+    }
+}

@@ -28,7 +28,7 @@ public struct AppConfig: Sendable, Equatable {
     /// Imports and their retention: `csv_max_field_bytes`, `import_batch_rows`,
     /// `import_retention`, `keep_uploads`.
     public var catalog = CatalogConfiguration()
-    /// `host`, `port`, `auth_token`, `auth_read`, `max_body_bytes`, `max_upload_bytes`.
+    /// `host`, `port`, `auth_token`, `auth_read`, `max_body_bytes`, `max_upload_bytes`, `ui`.
     public var http = HTTPConfiguration()
     public var enableTestTasks = false
     /// Periodic tasks (DESIGN.md §4), added to the built-in ones.

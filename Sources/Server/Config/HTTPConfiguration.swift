@@ -9,6 +9,8 @@ public struct HTTPConfiguration: Sendable, Equatable {
     /// Largest request body a route collects (uploads stream instead).
     public var maxBodyBytes = 1 << 20
     public var maxUploadBytes = 1 << 30
+    /// Whether the web UI is served at `/ui/` (`/` redirects there).
+    public var ui = true
 
     public init() {}
 

@@ -16,12 +16,15 @@ public struct APIResponder: HTTPResponder {
     let routes: [Route]
     let auth: AuthPolicy
     let maxBodyBytes: Int
+    /// The web UI's files, served at `/ui/` (nil with `ui: false`).
+    let ui: UIAssets?
     let logger: Logger
 
-    public init(routes: [Route], auth: AuthPolicy, maxBodyBytes: Int, logger: Logger) {
+    public init(routes: [Route], auth: AuthPolicy, maxBodyBytes: Int, ui: Bool = false, logger: Logger) {
         self.routes = routes
         self.auth = auth
         self.maxBodyBytes = maxBodyBytes
+        self.ui = ui ? UIAssets.shared : nil
         self.logger = logger
     }
 
@@ -29,6 +32,10 @@ public struct APIResponder: HTTPResponder {
         let start = ContinuousClock.now
         var label = "unmatched"
         let response: Response
+        if let ui, let page = ui.response(to: request) {
+            record(request, route: "/ui", status: page.status, since: start)
+            return page
+        }
         do {
             let (route, parameters) = try resolve(request)
             label = route.pattern

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,7 +18,23 @@ extension APIService {
                     body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
             },
             Route(.get, "/openapi.json") { _ in JSONResponse.make(.ok, bytes: Data(OpenAPIDocument.json.utf8)) },
+            Route(.get, "/api/v1/session", isPublic: true) { request in session(request) },
         ]
+    }
+
+    /// What a client (the web UI) needs before it asks for a token: which routes need one, and
+    /// whether the bearer token it sent (if any) is the right one. Never 401, and it tells no more
+    /// than a 401 would.
+    private func session(_ request: APIRequest) -> Response {
+        let http = context.config.http
+        let required = http.authToken == nil ? "none" : (http.authRead ? "all" : "writes")
+        let authenticated =
+            http.authToken.map { token in
+                guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+                return AuthPolicy.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8))
+            } ?? false
+        return JSONResponse.make(
+            .ok, body: ["auth_required": .string(required), "authenticated": .bool(authenticated), "version": .string(AppVersion.current)])
     }
 
     /// 200 when the queue database answers and the data directory takes writes. 503 with the

@@ -35,6 +35,10 @@ extension APIService {
         if multipart && (boundary ?? "").isEmpty {
             throw APIError.malformed("the multipart Content-Type has no boundary")
         }
+        // The import's options (`?atomic=true`, `?dry_run=true`), checked before the file is taken.
+        var options: [String: JSONValue] = [:]
+        if let atomic = try request.boolQuery("atomic") { options["atomic"] = .bool(atomic) }
+        if let dryRun = try request.boolQuery("dry_run") { options["dry_run"] = .bool(dryRun) }
         let submitter = ImportSubmitter(catalog: context.catalog, client: context.client)
         let stored = submitter.uploadName(for: "upload.csv")
         let path = (context.catalog.uploadsDirectory as NSString).appendingPathComponent(stored)
@@ -50,7 +54,7 @@ extension APIService {
         }
         let filename = sink.filename ?? request.query("filename") ?? "upload.csv"
         let (importID, taskID) = try await submitter.submit(
-            storedName: stored, filename: filename, idempotencyKey: request.headers[.idempotencyKey])
+            storedName: stored, filename: filename, options: .object(options), idempotencyKey: request.headers[.idempotencyKey])
         return JSONResponse.make(
             .accepted,
             body: [

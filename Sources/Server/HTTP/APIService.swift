@@ -33,7 +33,7 @@ public struct APIService: Sendable {
     public func responder(logger: Logger) -> APIResponder {
         APIResponder(
             routes: routes, auth: AuthPolicy(token: context.config.http.authToken, protectReads: context.config.http.authRead),
-            maxBodyBytes: context.config.http.maxBodyBytes, logger: logger)
+            maxBodyBytes: context.config.http.maxBodyBytes, ui: context.config.http.ui, logger: logger)
     }
 
     /// A job by id, or 404 saying it expired or never existed (never a fake PENDING).

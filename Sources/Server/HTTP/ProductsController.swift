@@ -74,6 +74,7 @@ struct ProductsController: Sendable {
             "id": .string(product.id), "sku": .string(product.sku), "name": .string(product.name),
             "description": .string(product.description), "active": .bool(product.active),
             "created_at": TaskJSON.time(product.createdAt), "updated_at": TaskJSON.time(product.updatedAt),
+            "etag": .string(product.etag),
         ]
     }
 
