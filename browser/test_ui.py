@@ -22,6 +22,7 @@ OPEN, LOCKED, TOKEN, RECEIVER, RECEIVER_DIR, CSV, SHOTS = sys.argv[1:8]
 ASSERT_SPEED = "--assert-speed" in sys.argv
 HERE = os.path.dirname(os.path.abspath(__file__))
 timings = {}
+facts = {}
 # Chromium logs every 4xx/5xx answer as a console error ("Failed to load resource"); these are the
 # ones the checks below provoke on purpose. Any other console error fails the run.
 PROVOKED = ("status of 409", "status of 401")
@@ -124,11 +125,21 @@ def check(function):
 def first_load():
     d.get(OPEN + "/ui/")
     wait(lambda: d.execute_script("return document.documentElement.dataset.ready"), "the UI to start")
-    d.get(OPEN + "/ui/")  # the second load is the one measured: the first warms Chromium itself
-    wait(lambda: d.execute_script("return document.documentElement.dataset.ready"), "the UI to start")
-    navigation = d.execute_script("const n = performance.getEntriesByType('navigation')[0]; return [n.loadEventEnd, n.transferSize];")
-    resources = d.execute_script("return performance.getEntriesByType('resource').filter(r => r.name.includes('/ui/')).map(r => r.name)")
-    timings["first_load_ms"] = navigation[0]
+    # The loads measured follow that one, each with the browser's cache emptied: every file is
+    # fetched in full, as on a first visit, but Chromium's own start (its renderer's first spawn)
+    # is not counted. The figure is the median of 5 (the machine is noisy), the worst is shown too.
+    d.execute_cdp_cmd("Network.enable", {})
+    loads = []
+    for _ in range(5):
+        d.execute_cdp_cmd("Network.clearBrowserCache", {})
+        d.get(OPEN + "/ui/")
+        wait(lambda: d.execute_script("return document.documentElement.dataset.ready"), "the UI to start")
+        loads.append(d.execute_script("return performance.getEntriesByType('navigation')[0].loadEventEnd"))
+        resources = d.execute_script(
+            "return performance.getEntriesByType('resource').filter(r => r.name.includes('/ui/')).map(r => [r.name, r.responseStatus])")
+        assert all(status == 200 for _, status in resources), f"every file fetched in full (not revalidated): {resources}"
+    timings["first_load_ms"] = sorted(loads)[2]
+    timings["first_load_worst_ms"] = max(loads)
     assert "#/upload" in d.current_url, f"/ui/ should open the upload page, got {d.current_url}"
     assert len(resources) >= 6, f"expected the UI's files to load, got {resources}"
     headers = urllib.request.urlopen(OPEN + "/ui/app.js").headers
@@ -138,7 +149,7 @@ def first_load():
 
 
 @check
-def upload_200k_rows_reaches_import_complete():
+def an_upload_reaches_import_complete():
     open_page(OPEN, "upload")
     el("#file-input").send_keys(CSV)
     el("#upload-button").click()
@@ -196,6 +207,10 @@ def filter_inline_edit_with_409_and_delete():
     wait(lambda: len(els("#products-body tr")) == 20, "the first page of products")
     timings["products_next_page_ms"] = change_products(lambda: el("#next-page").click(), "the next page")
     assert "page=2" in d.current_url and "cursor=" in d.current_url, d.current_url
+    word = first["name"].split()[-1]
+    timings["products_name_filter_ms"] = change_products(lambda: el("#filter-name").send_keys(word), "the name filter")
+    assert all(word.lower() in row.text.lower() for row in els("#products-body td:nth-child(2)")), "rows match the name filter"
+    change_products(lambda: el("#filter-name").send_keys(Keys.CONTROL + "a", Keys.DELETE), "the name filter cleared")
     timings["products_filter_ms"] = change_products(lambda: el("#filter-sku").send_keys(first["sku"]), "the SKU filter")
     wait(lambda: text("#products-total") == "1 product", "one product for its SKU")
     assert "sku=" + urllib.parse.quote(first["sku"], safe="") in d.current_url, d.current_url
@@ -288,6 +303,7 @@ def webhook_create_test_and_delivery_logged():
 def bulk_delete_reaches_zero():
     open_page(OPEN, "products")
     total = wait(lambda: int(text("#products-total").split()[0].replace(",", "")), "the total")
+    facts["products_before_bulk_delete"] = total
     assert total > 100_000, total
     el("#bulk-delete").click()
     wait(lambda: el("#confirm-dialog").is_displayed(), "the confirmation")
@@ -371,13 +387,15 @@ finally:
 errors = [entry["message"] for entry in console if entry["level"] == "SEVERE" and not any(p in entry["message"] for p in PROVOKED)]
 for name, value in timings.items():
     print(f"timing {name} {value:.1f}")
+for name, value in facts.items():
+    print(f"fact {name} {value}")
 if errors and not failed:
     failed = "console errors:\n  " + "\n  ".join(errors)
     print(f"FAIL {failed}")
 if not failed and ASSERT_SPEED:
     if timings["first_load_ms"] > 100:
         failed = f"first load took {timings['first_load_ms']:.0f} ms (target ≤ 100)"
-    for key in ("products_next_page_ms", "products_filter_ms"):
+    for key in ("products_next_page_ms", "products_filter_ms", "products_name_filter_ms"):
         if timings[key] > 150:
             failed = f"{key} {timings[key]:.0f} ms (target ≤ 150)"
     if failed:

@@ -31,7 +31,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ready() { for _ in $(seq 200); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.1; done; echo "no server on port $1" >&2; return 1; }
 
-swift build -c "$configuration" --product importer >/dev/null
+swift build -c "$configuration" --product importer >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 binary=$(swift build -c "$configuration" --show-bin-path)/importer
 mkdir -p "$work/shots" "$work/hooks"
 # The reference generator when it is beside the clone (bench runs), else the tests' own.

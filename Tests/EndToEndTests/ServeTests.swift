@@ -17,6 +17,19 @@ import Testing
         return (server, HTTPClient(port: port))
     }
 
+    @Test func theBrowserAddressIsLoggedAndServesTheUI() async throws {
+        let sandbox = try Sandbox()
+        let (server, client) = try await serve(sandbox)
+        defer { server.signal(SIGKILL) }
+        let line = try #require(server.log.split(separator: "\n").first { $0.contains("http_ready") })
+        #expect(line.contains("ui=http://127.0.0.1:\(client.port)/"), "\(line)")
+        let root = try client.send("GET", "/")
+        #expect(root.status == 302)
+        let page = try client.send("GET", "/ui/")
+        #expect(page.status == 200)
+        #expect(page.text.contains("<script type=\"module\" src=\"app.js\"></script>"))
+    }
+
     @Test func theSeedsCurlFlow() async throws {
         let sandbox = try Sandbox()
         let (server, client) = try await serve(sandbox)

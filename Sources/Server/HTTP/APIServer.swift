@@ -12,7 +12,7 @@ public enum APIServer {
     }
 
     /// Builds the server for `service` on `config.host:config.port` (port 0: a free one). It logs
-    /// `http_ready` with the port once listening.
+    /// `http_ready` with the port (and the web UI's address) once listening.
     public static func make(_ service: APIService, logger: Logger) throws -> some Service {
         let config = service.context.config.http
         if !config.isLoopbackHost && config.authToken == nil {
@@ -21,12 +21,16 @@ public enum APIServer {
                     + "or listen on 127.0.0.1")
         }
         let host = config.host
+        let ui = config.ui
         return Application(
             responder: service.responder(logger: logger),
             configuration: ApplicationConfiguration(address: .hostname(host, port: config.port), serverName: "importer"),
             onServerRunning: { channel in
-                logger.info(
-                    "http_ready", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? config.port)"])
+                let port = channel.localAddress?.port ?? config.port
+                var metadata: Logger.Metadata = ["host": "\(host)", "port": "\(port)"]
+                // The address to open in a browser (the web UI).
+                if ui { metadata["ui"] = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/" }
+                logger.info("http_ready", metadata: metadata)
             },
             logger: logger)
     }

@@ -284,7 +284,7 @@ tr.row-error td { color: var(--danger); border-top: none; font-size: 12.5px; }
 .dropzone.over { border-color: var(--accent); background: var(--row-hover); }
 .progress { height: 12px; border-radius: 6px; background: var(--badge); overflow: hidden; margin: 8px 0; }
 .progress > div { height: 100%; width: 0; background: var(--accent); transition: width .2s linear; }
-.progress.done > div { background: var(--ok); }
+.progress.done > div { background: var(--ok); transition: none; }
 .progress.failed > div { background: var(--danger); }
 .stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 10px; margin: 10px 0; }
 .stats div { background: var(--bg); border-radius: 6px; padding: 8px 10px; }
@@ -380,10 +380,11 @@ function showSession() {
   }
 }
 
-async function askToken() {
+function askToken() {
   const dialog = document.getElementById("token-dialog");
   const input = document.getElementById("token-input");
   const error = document.getElementById("token-error");
+  if (dialog.open) return; // several refused requests ask once
   input.value = "";
   error.textContent = "";
   dialog.showModal();
@@ -679,6 +680,11 @@ export function setRouteParams(path, params, replace = true) {
 <title>Product Importer</title>
 <link rel="icon" href="icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="app.css">
+<link rel="modulepreload" href="api.js">
+<link rel="modulepreload" href="dom.js">
+<link rel="modulepreload" href="upload.js">
+<link rel="modulepreload" href="products.js">
+<link rel="modulepreload" href="webhooks.js">
 <script type="module" src="app.js"></script>
 </head>
 <body>
@@ -828,7 +834,8 @@ export function render(root) {
       fill(empty, filtered
         ? [h("p", {}, "No products match these filters."), h("button", { type: "button", className: "secondary", onclick: clearFilters }, "Clear filters")]
         : state.page > 1 ? h("p", {}, "This page is past the last product.")
-          : [h("p", {}, "No products yet."), h("p", {}, h("a", { href: "#/upload" }, "Upload a CSV"), " to import them, or create one with “New product”.")]);
+          : [h("p", {}, "No products yet."),
+            h("p", {}, h("a", { href: "#/upload" }, "Upload a CSV"), canWrite() ? " to import them, or create one with “New product”." : " to import them.")]);
     }
     drawPager(page);
     performance.measure("products-render", "products-input");
@@ -1080,12 +1087,9 @@ const STAGES = { parsing: "Parsing CSV", validating: "Validating", importing: "I
 
 export function render(root, importID) {
   const stop = new AbortController();
-  add(root, h("h1", {}, importID ? "Import" : "Upload a CSV"));
-  if (importID) add(root, followImport(importID, stop.signal));
-  else add(root, chooser());
   const history = h("section", { "aria-labelledby": "history-title" });
-  add(root, history);
-  showHistory(history, stop.signal);
+  const refreshHistory = showHistory(history, stop.signal);
+  add(root, h("h1", {}, importID ? "Import" : "Upload a CSV"), importID ? followImport(importID, stop.signal, refreshHistory) : chooser(), history);
   return () => stop.abort();
 }
 
@@ -1153,7 +1157,8 @@ function chooser() {
     canWrite() ? null : h("p", { className: "hint" }, "Read-only: enter the server's token (top right) to upload."));
 }
 
-function followImport(id, signal) {
+/** The import's live progress; `finished` is called once it has ended. */
+function followImport(id, signal, finished) {
   const title = h("div", { className: "stage", id: "import-stage", role: "status" }, "Connecting…");
   const bar = progressBar("Import progress");
   const detail = h("p", { className: "muted", id: "import-detail" });
@@ -1211,7 +1216,9 @@ function followImport(id, signal) {
       }
       if (last && last.state !== "PENDING" && last.state !== "RUNNING") break;
     }
-    if (!signal.aborted && last && last.errors > 0) showErrors(errors, last);
+    if (signal.aborted) return;
+    finished();
+    if (last && last.errors > 0) showErrors(errors, last);
   };
   follow();
   return panel;
@@ -1260,7 +1267,8 @@ async function showErrors(section, record) {
   }
 }
 
-async function showHistory(section, signal) {
+/** The last 10 imports, refreshed every 5 s; returns the refresh. */
+function showHistory(section, signal) {
   const refresh = async () => {
     try {
       const page = await request("GET", "/imports", { params: { limit: 10 } });
@@ -1284,9 +1292,10 @@ async function showHistory(section, signal) {
       if (!signal.aborted) fill(section, h("h2", { id: "history-title" }, "Recent imports"), h("p", { className: "error" }, error.message));
     }
   };
-  await refresh();
+  refresh();
   const timer = setInterval(refresh, 5000);
   signal.addEventListener("abort", () => clearInterval(timer));
+  return refresh;
 }
 
 function badge(state) {

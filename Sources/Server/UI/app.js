@@ -60,10 +60,11 @@ function showSession() {
   }
 }
 
-async function askToken() {
+function askToken() {
   const dialog = document.getElementById("token-dialog");
   const input = document.getElementById("token-input");
   const error = document.getElementById("token-error");
+  if (dialog.open) return; // several refused requests ask once
   input.value = "";
   error.textContent = "";
   dialog.showModal();

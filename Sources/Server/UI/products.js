@@ -95,7 +95,8 @@ export function render(root) {
       fill(empty, filtered
         ? [h("p", {}, "No products match these filters."), h("button", { type: "button", className: "secondary", onclick: clearFilters }, "Clear filters")]
         : state.page > 1 ? h("p", {}, "This page is past the last product.")
-          : [h("p", {}, "No products yet."), h("p", {}, h("a", { href: "#/upload" }, "Upload a CSV"), " to import them, or create one with “New product”.")]);
+          : [h("p", {}, "No products yet."),
+            h("p", {}, h("a", { href: "#/upload" }, "Upload a CSV"), canWrite() ? " to import them, or create one with “New product”." : " to import them.")]);
     }
     drawPager(page);
     performance.measure("products-render", "products-input");

@@ -9,12 +9,9 @@ const STAGES = { parsing: "Parsing CSV", validating: "Validating", importing: "I
 
 export function render(root, importID) {
   const stop = new AbortController();
-  add(root, h("h1", {}, importID ? "Import" : "Upload a CSV"));
-  if (importID) add(root, followImport(importID, stop.signal));
-  else add(root, chooser());
   const history = h("section", { "aria-labelledby": "history-title" });
-  add(root, history);
-  showHistory(history, stop.signal);
+  const refreshHistory = showHistory(history, stop.signal);
+  add(root, h("h1", {}, importID ? "Import" : "Upload a CSV"), importID ? followImport(importID, stop.signal, refreshHistory) : chooser(), history);
   return () => stop.abort();
 }
 
@@ -82,7 +79,8 @@ function chooser() {
     canWrite() ? null : h("p", { className: "hint" }, "Read-only: enter the server's token (top right) to upload."));
 }
 
-function followImport(id, signal) {
+/** The import's live progress; `finished` is called once it has ended. */
+function followImport(id, signal, finished) {
   const title = h("div", { className: "stage", id: "import-stage", role: "status" }, "Connecting…");
   const bar = progressBar("Import progress");
   const detail = h("p", { className: "muted", id: "import-detail" });
@@ -140,7 +138,9 @@ function followImport(id, signal) {
       }
       if (last && last.state !== "PENDING" && last.state !== "RUNNING") break;
     }
-    if (!signal.aborted && last && last.errors > 0) showErrors(errors, last);
+    if (signal.aborted) return;
+    finished();
+    if (last && last.errors > 0) showErrors(errors, last);
   };
   follow();
   return panel;
@@ -189,7 +189,8 @@ async function showErrors(section, record) {
   }
 }
 
-async function showHistory(section, signal) {
+/** The last 10 imports, refreshed every 5 s; returns the refresh. */
+function showHistory(section, signal) {
   const refresh = async () => {
     try {
       const page = await request("GET", "/imports", { params: { limit: 10 } });
@@ -213,9 +214,10 @@ async function showHistory(section, signal) {
       if (!signal.aborted) fill(section, h("h2", { id: "history-title" }, "Recent imports"), h("p", { className: "error" }, error.message));
     }
   };
-  await refresh();
+  refresh();
   const timer = setInterval(refresh, 5000);
   signal.addEventListener("abort", () => clearInterval(timer));
+  return refresh;
 }
 
 function badge(state) {
