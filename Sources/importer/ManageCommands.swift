@@ -14,7 +14,7 @@ struct RevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (_, context) = try options.open()
-        guard let state = try await context.store.revoke(id: id) else {
+        guard let state = try await context.revoke(taskID: id) else {
             throw CommandFailure("no task with id \(id) (it never existed or its result expired)")
         }
         let note: String

@@ -81,6 +81,30 @@ final class CatalogStoreFixture {
     }
 
     @Test(arguments: CatalogBackend.allCases)
+    func onlyAnUnstartedImportIsMarkedRevokedForItsTask(backend: CatalogBackend) async throws {
+        let fixture = try CatalogStoreFixture(backend)
+        let store = fixture.store
+        let waiting = try await store.createImport(NewImport(filePath: "w.csv", filename: "w.csv"))
+        try await store.attachImport(id: waiting.id, taskID: "task-w")
+        let fence = try await fixture.running()
+        try await store.attachImport(id: fence.holder, taskID: "task-r")
+        // A waiting import's revoked task ends it as REVOKED
+        #expect(try await store.revokeUnstartedImport(taskID: "task-w"))
+        let revoked = try #require(try await store.importRecord(id: waiting.id))
+        #expect(revoked.state == .revoked)
+        #expect(revoked.message == "Revoked")
+        #expect(revoked.finishedAt != nil)
+        #expect(try store.unfinishedImportFiles() == ["f.csv"])
+        // It can be retried like any revoked import
+        #expect(try await store.createImportRetry(of: waiting.id, id: UUIDv7.make()).retryOf == waiting.id)
+        // A running one records its own revocation; an unknown task changes nothing
+        #expect(try await !store.revokeUnstartedImport(taskID: "task-r"))
+        #expect(try await store.importRecord(id: fence.holder)?.state == .running)
+        #expect(try await !store.revokeUnstartedImport(taskID: "no-such-task"))
+        #expect(try await !store.revokeUnstartedImport(taskID: "task-w"))
+    }
+
+    @Test(arguments: CatalogBackend.allCases)
     func theLockSerializesImportsAndFencesStaleDeliveries(backend: CatalogBackend) async throws {
         let fixture = try CatalogStoreFixture(backend)
         let store = fixture.store

@@ -174,6 +174,24 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/products").json["total"] == 0)
     }
 
+    @Test func revokingAWaitingImportEndsItsRecordAndItsStream() async throws {
+        // The web UI's Cancel on an import that no worker has started yet.
+        let api = try APIHarness()
+        let reply = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: UploadTests.csv)
+        let importID = try #require(reply.json["import_id"]?.stringValue)
+        let taskID = try #require(reply.json["task_id"]?.stringValue)
+        let revoke = try await api.send(.post, "/api/v1/tasks/\(taskID)/revoke")
+        #expect(revoke.json["status"] == "revoked")
+        let record = try await api.send(.get, "/api/v1/imports/\(importID)")
+        #expect(record.json["state"] == "REVOKED")
+        #expect(record.json["message"] == "Revoked")
+        #expect(try await api.send(.get, "/api/v1/products/upload/\(taskID)/status").json["state"] == "Failed")
+        let stream = try await api.send(.get, "/api/v1/imports/\(importID)/events")
+        #expect(String(decoding: stream.body, as: UTF8.self).hasPrefix("event: failed\n"))
+        // It can be retried (its upload is kept)
+        #expect(try await api.send(.post, "/api/v1/imports/\(importID)/retry").status == .accepted)
+    }
+
     @Test func aBadOptionIsRefusedBeforeTheFileIsTaken() async throws {
         let api = try APIHarness()
         let reply = try await api.send(

@@ -39,6 +39,11 @@ public protocol ImportRecordStore: Sendable {
     /// Fails an import that could not start (a file that is gone, bad options).
     func failImport(id: String, message: String) throws
 
+    /// Marks the import of task `taskID` revoked when its task was revoked before it started (its
+    /// record is still `PENDING`; a started import records its own revocation). Returns whether
+    /// a record changed.
+    func revokeUnstartedImport(taskID: String) async throws -> Bool
+
     /// Deletes finished records (and their row errors) created before `cutoff`; returns how many.
     func deleteFinishedImports(createdBefore cutoff: Date) throws -> Int
 

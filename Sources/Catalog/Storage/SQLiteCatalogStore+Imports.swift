@@ -126,6 +126,17 @@ extension SQLiteCatalogStore {
         }
     }
 
+    public func revokeUnstartedImport(taskID: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE imports SET state = 'REVOKED', stage = 'failed', message = 'Revoked', finished_at = ?
+                    WHERE task_id = ? AND state = 'PENDING'
+                    """, arguments: [Date().timeIntervalSince1970, taskID])
+            return db.changesCount > 0
+        }
+    }
+
     public func deleteFinishedImports(createdBefore cutoff: Date) throws -> Int {
         try writeSync { db -> Int in
             let ids = try String.fetchAll(

@@ -74,6 +74,15 @@ public struct AppContext: Sendable {
 
     /// The inspect views over this appliance's queue: workers count as live while their heartbeat
     /// is fresher than `WorkerConfiguration.staleAfter`.
+    /// Revokes a task (`QueueAdminStore.revoke`). A task revoked while it waited never runs, so
+    /// an import it would have run is marked revoked here: its record, event stream and status
+    /// end as a started import's revocation does. Nil when the task is unknown.
+    public func revoke(taskID: String) async throws -> TaskState? {
+        let state = try await store.revoke(id: taskID)
+        if state == .revoked { _ = try await catalog.store.revokeUnstartedImport(taskID: taskID) }
+        return state
+    }
+
     public func makeInspector() -> Inspector {
         Inspector(
             store: store, registry: client.registry, brokerPath: config.queueDatabasePath,

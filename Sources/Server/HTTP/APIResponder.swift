@@ -124,10 +124,19 @@ public struct AuthPolicy: Sendable {
     }
 
     func check(_ request: Request, route: Route) throws {
-        guard let token, !route.isPublic, route.mutating || protectReads else { return }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            Self.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), token)
-        else { throw APIError.unauthorized() }
+        guard token != nil, !route.isPublic, route.mutating || protectReads else { return }
+        guard presentsToken(request) else { throw APIError.unauthorized() }
+    }
+
+    /// Whether `request` carries `Authorization: Bearer <the token>` (false without a token).
+    func presentsToken(_ request: Request) -> Bool {
+        guard let token, let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        return Self.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), token)
+    }
+
+    /// Which routes need the token: `none`, `writes` (the mutating ones) or `all`.
+    var requirement: String {
+        token == nil ? "none" : (protectReads ? "all" : "writes")
     }
 
     /// Compares without stopping at the first difference, so timing reveals nothing of the token.

@@ -58,7 +58,7 @@ extension APIService {
                     "message": .string("Task \(id) already finished (\(before.state.rawValue)): nothing to revoke"),
                 ])
         }
-        guard let state = try await store.revoke(id: id) else { throw APIError.notFound("task \(id) not found") }
+        guard let state = try await context.revoke(taskID: id) else { throw APIError.notFound("task \(id) not found") }
         return JSONResponse.make(
             .ok,
             body: [

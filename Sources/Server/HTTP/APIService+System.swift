@@ -26,15 +26,13 @@ extension APIService {
     /// whether the bearer token it sent (if any) is the right one. Never 401, and it tells no more
     /// than a 401 would.
     private func session(_ request: APIRequest) -> Response {
-        let http = context.config.http
-        let required = http.authToken == nil ? "none" : (http.authRead ? "all" : "writes")
-        let authenticated =
-            http.authToken.map { token in
-                guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
-                return AuthPolicy.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8))
-            } ?? false
+        let auth = authPolicy
         return JSONResponse.make(
-            .ok, body: ["auth_required": .string(required), "authenticated": .bool(authenticated), "version": .string(AppVersion.current)])
+            .ok,
+            body: [
+                "auth_required": .string(auth.requirement), "authenticated": .bool(auth.presentsToken(request.request)),
+                "version": .string(AppVersion.current),
+            ])
     }
 
     /// 200 when the queue database answers and the data directory takes writes. 503 with the

@@ -101,7 +101,7 @@ extension APIService {
 
     private func revoke(_ id: String) async throws -> Response {
         let before = try await job(id)
-        let state = before.state.isFinal ? before.state : (try await store.revoke(id: id) ?? before.state)
+        let state = before.state.isFinal ? before.state : (try await context.revoke(taskID: id) ?? before.state)
         let status: String
         switch state {
         case _ where before.state.isFinal: status = "noop"

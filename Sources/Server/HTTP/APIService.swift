@@ -30,9 +30,11 @@ public struct APIService: Sendable {
             + uploadRoutes + importRoutes + WebhooksController(context: context).routes
     }
 
+    var authPolicy: AuthPolicy { AuthPolicy(token: context.config.http.authToken, protectReads: context.config.http.authRead) }
+
     public func responder(logger: Logger) -> APIResponder {
         APIResponder(
-            routes: routes, auth: AuthPolicy(token: context.config.http.authToken, protectReads: context.config.http.authRead),
+            routes: routes, auth: authPolicy,
             maxBodyBytes: context.config.http.maxBodyBytes, ui: context.config.http.ui, logger: logger)
     }
 

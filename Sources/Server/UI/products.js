@@ -289,7 +289,7 @@ export function render(root) {
     fill(bulkPanel, h("h2", {}, "Deleting all products"), bar.element, text);
     bulkPanel.hidden = false;
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await new Promise((resolve) => setTimeout(resolve, 150));
       if (stop.signal.aborted) return;
       let status;
       try {
