@@ -14,6 +14,9 @@ def param(name, where="path", schema=None, desc=""):
     p={"name":name,"in":where,"required": where=="path","schema": schema or {"type":"string"}}
     if desc: p["description"]=desc
     return p
+task_filters=[param("name","query"),param("queue","query"),param("worker","query",desc="the worker that ran it (name@host:pid)"),
+    param("q","query",desc="a task id prefix, or a substring (ASCII case-insensitive) of the name, args, kwargs or error"),
+    param("since","query",desc="enqueued at or after: ISO 8601 or Unix seconds"),param("until","query",desc="enqueued before: ISO 8601 or Unix seconds")]
 task_id=param("task_id", schema={"type":"string","format":"uuid"}, desc="UUIDv7 task id")
 auth_err={"401": err("Missing or wrong bearer token (when auth_token is set)")}
 common={"400":err("Malformed request"),"405":err("Wrong method on a known path"),
@@ -60,6 +63,8 @@ schemas={
       "total":{"type":"object","additionalProperties":{"type":"integer"}},"failed":{"type":"object","additionalProperties":{"type":"integer"}},
       "prefetch_count":{"type":"integer"},"broker":{"type":"object","properties":{"transport":{"type":"string"},"path":{"type":"string"}}}}}},
    "registered_tasks":{"type":"array","items":{"type":"string"}}}}}},
+ "TaskCounts":{"type":"object","required":["counts","total"],"properties":{"counts":{"type":"object","required":["PENDING","STARTED","PROGRESS","RETRY","SUCCESS","FAILURE","REVOKED"],
+   "additionalProperties":{"type":"integer","minimum":0}},"total":{"type":"integer","minimum":0}}},
  "Session":{"type":"object","required":["auth_required","authenticated","version"],"properties":{"auth_required":{"type":"string","enum":["none","writes","all"]},"authenticated":{"type":"boolean"},"version":{"type":"string"}}},
  "Health":{"type":"object","required":["status"],"properties":{"status":{"type":"string","enum":["healthy","unhealthy"]},"database":{"type":"string","description":"ok; or read_only, full (the data directory cannot take writes; reads work), unreadable"},"workers":{"type":"integer"},"uptime":{"type":"integer"},"reason":{"type":"string"}}},
  "Queue":{"type":"object","required":["name","waiting","delayed","running","retrying","failed","oldest_waiting_age","paused"],"properties":{"name":{"type":"string"},
@@ -199,8 +204,9 @@ paths={
    "post":op("Submit a task by name",{"202":resp("Committed",ref("Submitted")),"413":err("Body or message too large"),"415":err("Not JSON"),"422":err("Unknown task or invalid values")},
       [param("Idempotency-Key","header",desc="the same key within 24 h returns the same task id")],ref("TaskSubmission"),mutating=True),
    "get":op("List tasks, newest first",{"200":resp("Tasks",ref("TaskList")),"422":err("Invalid filter")},
-      [param("state","query",{"type":"string","enum":["PENDING","STARTED","PROGRESS","RETRY","SUCCESS","FAILURE","REVOKED"]}),param("name","query"),param("queue","query"),
-       param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})])},
+      [param("state","query",{"type":"string","enum":["PENDING","STARTED","PROGRESS","RETRY","SUCCESS","FAILURE","REVOKED"]})]+task_filters+
+      [param("limit","query",{"type":"integer","minimum":1,"maximum":1000,"default":20}),param("offset","query",{"type":"integer","minimum":0,"maximum":2147483647,"default":0})])},
+ "/api/v1/tasks/counts":{"get":op("Tasks per state under the listing's filters (all but state)",{"200":resp("Counts",ref("TaskCounts")),"422":err("Invalid filter")},task_filters)},
  "/api/v1/tasks/{task_id}":{"get":op("One task: message, attempts with errors, timings, progress",{"200":resp("Task",ref("TaskDetail")),"404":err("Unknown or expired task")},[task_id])},
  "/api/v1/tasks/{task_id}/revoke":{"post":op("Revoke a task",{"200":resp("Revoked, revoke requested (running), or noop (finished)",ref("RevokeResult")),"404":err("Unknown or expired task")},[task_id],mutating=True)},
  "/api/v1/queues":{"get":op("Counts per queue",{"200":resp("Queues",ref("QueueList"))},tag="queues")},

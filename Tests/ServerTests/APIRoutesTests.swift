@@ -116,6 +116,38 @@ import Testing
         #expect(huge.status == .contentTooLarge)
     }
 
+    @Test func searchTimeFiltersAndCountsPerState() async throws {
+        let api = try APIHarness()
+        let before = ISO8601.string(Date().addingTimeInterval(-1))
+        let first = try #require(
+            try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "kwargs": ["note": "Lamp_42"]])
+                .json["task_id"]?.stringValue)
+        _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.sleep", "args": [0]])
+        // q: a substring of the kwargs (case folded, `_` literal), or an id prefix
+        let found = try await api.send(.get, "/api/v1/tasks?q=lamp_4")
+        #expect(found.json["total"] == 1)
+        #expect(found.json["items"]?.arrayValue?.first?["task_id"] == .string(first))
+        #expect(try await api.send(.get, "/api/v1/tasks?q=\(first.prefix(20))").json["total"] == 1)
+        #expect(try await api.send(.get, "/api/v1/tasks?q=").json["total"] == 2)
+        // since/until: ISO 8601 or Unix seconds, [since, until)
+        #expect(try await api.send(.get, "/api/v1/tasks?since=\(before)").json["total"] == 2)
+        #expect(try await api.send(.get, "/api/v1/tasks?until=\(before)").json["total"] == 0)
+        #expect(try await api.send(.get, "/api/v1/tasks?since=\(Int(Date().timeIntervalSince1970) + 60)").json["total"] == 0)
+        let bad = try await api.send(.get, "/api/v1/tasks?since=yesterday")
+        #expect(bad.status == .unprocessableContent)
+        #expect(bad.json["error"]?["message"] == "'since' must be an ISO 8601 time (2026-12-03T10:00:00Z) or Unix seconds")
+        #expect(try await api.send(.get, "/api/v1/tasks?worker=nobody@h:1").json["total"] == 0)
+        // Counts: every state, with the same filters
+        let counts = try await api.send(.get, "/api/v1/tasks/counts")
+        #expect(counts.status == .ok)
+        #expect(counts.json["total"] == 2)
+        #expect(counts.json["counts"]?["PENDING"] == 2)
+        #expect(counts.json["counts"]?["SUCCESS"] == 0)
+        #expect(counts.json["counts"]?.objectValue?.count == TaskState.allCases.count)
+        #expect(try await api.send(.get, "/api/v1/tasks/counts?name=importer.testing.sleep").json["total"] == 1)
+        #expect(try await api.send(.get, "/api/v1/tasks/counts?until=nope").status == .unprocessableContent)
+    }
+
     @Test func listFilterPageAndDetail() async throws {
         let api = try APIHarness()
         var ids: [String] = []

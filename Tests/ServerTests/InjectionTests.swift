@@ -34,10 +34,21 @@ import Testing
             let active = try await api.send(.get, "/api/v1/products?active=\(Self.encoded(payload))")
             #expect(active.status == .unprocessableContent || active.status == .badRequest, "active=\(payload)")
             #expect(active.json["error"]?["message"] != nil)
-            for field in ["name", "queue"] {
+            for field in ["name", "queue", "worker"] {
                 let reply = try await api.send(.get, "/api/v1/tasks?\(field)=\(Self.encoded(payload))")
                 #expect(reply.status == .ok, "\(field)=\(payload): \(reply.text)")
                 #expect(reply.json["total"] == 0)
+            }
+            // q matches the text literally ("_" is in task names): as the filter's own reading says
+            let all = try await api.context.store.jobs(JobFilter(limit: 1000))
+            let literal = all.filter(JobFilter(search: payload).matches).count
+            let search = try await api.send(.get, "/api/v1/tasks?q=\(Self.encoded(payload))")
+            #expect(search.status == .ok, "q=\(payload): \(search.text)")
+            #expect(search.json["total"] == .int(Int64(literal)), "q=\(payload)")
+            #expect(try await api.send(.get, "/api/v1/tasks/counts?q=\(Self.encoded(payload))").json["total"] == .int(Int64(literal)))
+            for field in ["since", "until"] {
+                let reply = try await api.send(.get, "/api/v1/tasks?\(field)=\(Self.encoded(payload))")
+                #expect(reply.status == .unprocessableContent, "\(field)=\(payload)")
             }
             let state = try await api.send(.get, "/api/v1/tasks?state=\(Self.encoded(payload))")
             #expect(state.status == .unprocessableContent || state.status == .badRequest, "state=\(payload)")

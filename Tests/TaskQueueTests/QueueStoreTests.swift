@@ -260,6 +260,49 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func listingFiltersAndCountsPerState(backend: Backend) async throws {
+        let fixture = try StoreFixture(backend)
+        let store = fixture.store
+        let start = fixture.clock.now()
+        let lamp = try await store.enqueue(NewJob(name: "import", kwargs: ["file": "lamps_100%.csv"])).id
+        fixture.clock.advance(by: 60)
+        let chair = try await store.enqueue(NewJob(name: "import", args: ["Chair_1"], queue: "imports")).id
+        fixture.clock.advance(by: 60)
+        let mail = try await store.enqueue(NewJob(name: "send_mail", args: ["bob@example.com"])).id
+        // One ran on worker w1 and failed, one runs on w2, one waits
+        let failing = try #require(try store.claim(queues: ["default"], worker: "w1@h:1"))
+        #expect(failing.id == lamp)
+        try store.fail(failing.lease, error: TaskErrorInfo(type: "DiskFull", message: "no space left on device"))
+        _ = try #require(try store.claim(queues: ["imports"], worker: "w2@h:2"))
+
+        func ids(_ filter: JobFilter) async throws -> [String] { try await store.jobs(filter).map(\.id) }
+        #expect(try await ids(JobFilter(worker: "w1@h:1")) == [lamp])
+        #expect(try await ids(JobFilter(worker: "nobody")) == [])
+        // Search: an id prefix, or a substring of the name, args, kwargs or error (ASCII case folded);
+        // LIKE's wildcards in the text match literally
+        #expect(try await ids(JobFilter(search: String(mail.prefix(30)))) == [mail])
+        #expect(try await ids(JobFilter(search: "SEND_")) == [mail])
+        #expect(try await ids(JobFilter(search: "chair_1")) == [chair])
+        #expect(try await ids(JobFilter(search: "_100%")) == [lamp])
+        #expect(try await ids(JobFilter(search: "00%.c")) == [lamp])
+        #expect(try await ids(JobFilter(search: "diskfull")) == [lamp])
+        #expect(try await ids(JobFilter(search: "space left")) == [lamp])
+        #expect(try await ids(JobFilter(search: "%")) == [lamp])
+        #expect(try await ids(JobFilter(search: "message")) == [])  // not the error's JSON keys
+        #expect(try await ids(JobFilter(search: "example.com")) == [mail])
+        // Time: enqueued in [since, until)
+        #expect(try await ids(JobFilter(since: start.addingTimeInterval(60))) == [mail, chair])
+        #expect(try await ids(JobFilter(until: start.addingTimeInterval(60))) == [lamp])
+        #expect(try await ids(JobFilter(since: start.addingTimeInterval(30), until: start.addingTimeInterval(90))) == [chair])
+        // Combined, and counted per state (the filter's state ignored)
+        #expect(try await ids(JobFilter(name: "import", search: "csv")) == [lamp])
+        #expect(try await store.countJobs(JobFilter(name: "import")) == 2)
+        #expect(try await store.countJobsByState(JobFilter()) == [.failure: 1, .started: 1, .pending: 1])
+        #expect(try await store.countJobsByState(JobFilter(state: .pending, name: "import")) == [.failure: 1, .started: 1])
+        #expect(try await store.countJobsByState(JobFilter(search: "nothing like it")) == [:])
+    }
+
+    @Test(arguments: Backend.allCases)
     func listingsAndWorkers(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let first = try await fixture.enqueue("x")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteSupport
 
 /// Reads of the products table, newest first (ids are UUIDv7: id order is creation order).
 extension SQLiteCatalogStore {
@@ -24,9 +25,7 @@ extension SQLiteCatalogStore {
             // LIKE folds ASCII case without allocating a lowered copy per row; the user's
             // wildcards are escaped so they match literally.
             conditions.append("\(column) LIKE ? ESCAPE '\\'")
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
-            arguments.append("%" + escaped + "%")
+            arguments.append(LikePattern.containing(value))
         }
         if let active = filter.active {
             // Alone, the flag pages along its index; with a SKU prefix the key range is far

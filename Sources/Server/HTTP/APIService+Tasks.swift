@@ -9,6 +9,7 @@ extension APIService {
         [
             Route(.post, "/api/v1/tasks") { request in try await submit(request) },
             Route(.get, "/api/v1/tasks") { request in try await list(request) },
+            Route(.get, "/api/v1/tasks/counts") { request in try await counts(request) },
             Route(.get, "/api/v1/tasks/{task_id}") { request in
                 JSONResponse.make(.ok, body: TaskJSON.detail(try await job(request.parameter("task_id")), now: now()))
             },
@@ -79,7 +80,7 @@ extension APIService {
     }
 
     private func list(_ request: APIRequest) async throws -> Response {
-        var filter = JobFilter()
+        var filter = try jobFilter(request)
         if let state = request.query("state") {
             guard let parsed = TaskState(rawValue: state.uppercased()) else {
                 throw APIError.invalid(
@@ -87,8 +88,6 @@ extension APIService {
             }
             filter.state = parsed
         }
-        filter.name = request.query("name")
-        filter.queue = request.query("queue")
         filter.limit = try request.intQuery("limit", default: 20, in: 1...1000)
         filter.offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
         async let jobs = store.jobs(filter)
@@ -97,6 +96,37 @@ extension APIService {
         let items = try await jobs.map { TaskJSON.summary($0, now: now) }
         return JSONResponse.make(
             .ok, body: TaskJSON.list(items, total: try await total, limit: filter.limit, offset: filter.offset))
+    }
+
+    /// Per state, the tasks matching the listing's filters (but `state`): every state, 0 when
+    /// none, and the total.
+    private func counts(_ request: APIRequest) async throws -> Response {
+        let counts = try await store.countJobsByState(try jobFilter(request))
+        var body: [String: JSONValue] = [:]
+        for state in TaskState.allCases { body[state.rawValue] = .int(Int64(counts[state] ?? 0)) }
+        return JSONResponse.make(
+            .ok, body: ["counts": .object(body), "total": .int(Int64(counts.values.reduce(0, +)))])
+    }
+
+    /// The filters the listing and the counts share: name, queue, worker, `q` (an id prefix or a
+    /// substring of the name, args, kwargs or error), `since` and `until` (enqueued in
+    /// [since, until): ISO 8601 or Unix seconds).
+    private func jobFilter(_ request: APIRequest) throws -> JobFilter {
+        var filter = JobFilter()
+        filter.name = request.query("name")
+        filter.queue = request.query("queue")
+        filter.worker = request.query("worker")
+        filter.search = request.query("q").flatMap { $0.isEmpty ? nil : $0 }
+        filter.since = try timeQuery(request, "since")
+        filter.until = try timeQuery(request, "until")
+        return filter
+    }
+
+    private func timeQuery(_ request: APIRequest, _ name: String) throws -> Date? {
+        guard let text = request.query(name) else { return nil }
+        if let date = ISO8601.date(text) { return date }
+        if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
+        throw APIError.invalid("'\(name)' must be an ISO 8601 time (2026-12-03T10:00:00Z) or Unix seconds")
     }
 
     private func revoke(_ id: String) async throws -> Response {

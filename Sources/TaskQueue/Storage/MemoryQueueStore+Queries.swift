@@ -17,10 +17,7 @@ extension MemoryQueueStore {
     public func jobs(_ filter: JobFilter) async throws -> [JobRecord] {
         storage.withLock { storage in
             storage.jobs.values
-                .filter { job in
-                    (filter.state == nil || job.state == filter.state) && (filter.name == nil || job.name == filter.name)
-                        && (filter.queue == nil || job.queue == filter.queue)
-                }
+                .filter(filter.matches)
                 .sorted { $0.id > $1.id }
                 .dropFirst(filter.offset).prefix(filter.limit).map { $0 }
         }
@@ -31,6 +28,14 @@ extension MemoryQueueStore {
         all.limit = Int.max
         all.offset = 0
         return try await jobs(all).count
+    }
+
+    public func countJobsByState(_ filter: JobFilter) async throws -> [TaskState: Int] {
+        var any = filter
+        any.state = nil
+        any.limit = Int.max
+        any.offset = 0
+        return Dictionary(grouping: try await jobs(any), by: \.state).mapValues(\.count)
     }
 
     public func queueStats() async throws -> [QueueStats] {

@@ -30,6 +30,9 @@ public protocol QueueAdminStore: Sendable {
     func jobs(_ filter: JobFilter) async throws -> [JobRecord]
     /// How many jobs match `filter` (its limit and offset ignored).
     func countJobs(_ filter: JobFilter) async throws -> Int
+    /// How many jobs match `filter` in each state (its state, limit and offset ignored); states
+    /// with none are absent.
+    func countJobsByState(_ filter: JobFilter) async throws -> [TaskState: Int]
     /// Waiting, delayed, running, retrying and failed counts per queue, by queue name.
     func queueStats() async throws -> [QueueStats]
     /// Jobs per queue and state (for metrics).

@@ -89,7 +89,7 @@ extension SQLiteQueueStore {
         return try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM jobs \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: StatementArguments(filterArguments) + [filter.limit, filter.offset]
+                arguments: filterArguments + [filter.limit, filter.offset]
             ).map { Self.record($0, attempts: []) }
         }
     }
@@ -97,27 +97,58 @@ extension SQLiteQueueStore {
     public func countJobs(_ filter: JobFilter) async throws -> Int {
         let (whereClause, arguments) = Self.whereClause(filter)
         return try await read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs \(whereClause)", arguments: arguments) ?? 0
         }
     }
 
-    /// Conditions with their (text) arguments; the state is a literal so partial indexes apply.
-    private static func whereClause(_ filter: JobFilter) -> (String, [String]) {
+    public func countJobsByState(_ filter: JobFilter) async throws -> [TaskState: Int] {
+        var any = filter
+        any.state = nil
+        let (whereClause, arguments) = Self.whereClause(any)
+        return try await read { db in
+            var counts: [TaskState: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT state, COUNT(*) FROM jobs \(whereClause) GROUP BY state", arguments: arguments)
+            {
+                if let state = TaskState(rawValue: row[0]) { counts[state] = row[1] }
+            }
+            return counts
+        }
+    }
+
+    /// Conditions with their arguments; the state is a literal so partial indexes apply.
+    private static func whereClause(_ filter: JobFilter) -> (String, StatementArguments) {
         var conditions: [String] = []
-        var arguments: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
         if let state = filter.state {
             // A literal (from the enum, not user text) so the partial indexes apply.
             conditions.append("state = '\(state.rawValue)'")
         }
-        if let name = filter.name {
-            conditions.append("name = ?")
-            arguments.append(name)
+        for (column, value) in [("name", filter.name), ("queue", filter.queue), ("worker", filter.worker)] {
+            guard let value else { continue }
+            conditions.append("\(column) = ?")
+            arguments.append(value)
         }
-        if let queue = filter.queue {
-            conditions.append("queue = ?")
-            arguments.append(queue)
+        if let since = filter.since {
+            conditions.append("enqueued_at >= ?")
+            arguments.append(since.timeIntervalSince1970)
         }
-        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
+        if let until = filter.until {
+            conditions.append("enqueued_at < ?")
+            arguments.append(until.timeIntervalSince1970)
+        }
+        if let search = filter.search, !search.isEmpty {
+            // An id prefix, or a substring of the name, the arguments' JSON or the error (its
+            // type and message: not the JSON's keys).
+            let pattern = LikePattern.containing(search)
+            conditions.append(
+                """
+                (id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR args LIKE ? ESCAPE '\\' OR kwargs LIKE ? ESCAPE '\\'
+                    OR (error IS NOT NULL AND json_extract(error, '$.type') || ' ' || json_extract(error, '$.message') LIKE ? ESCAPE '\\'))
+                """)
+            arguments += [LikePattern.prefix(search), pattern, pattern, pattern, pattern]
+        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), StatementArguments(arguments))
     }
 
     /// From the partial indexes only (waiting, leased, failed): cheap however many finished jobs
