@@ -50,6 +50,17 @@ public enum UUIDv7 {
         return format(bytes)
     }
 
+    /// The smallest id of `date`'s millisecond: every id made at or after `date` sorts at or
+    /// above it (ids never go back in time: `make` keeps them increasing).
+    public static func lowerBound(at date: Date) -> String {
+        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 {
+            bytes[index] = UInt8((millis >> (8 * (5 - index))) & 0xFF)
+        }
+        return format(bytes)
+    }
+
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase (UUID.uuidString goes through printf).

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Testing
 
@@ -20,6 +21,17 @@ import Testing
         let early = JobID.make(at: Date(timeIntervalSince1970: 1_000_000_000))
         let late = JobID.make(at: Date(timeIntervalSince1970: 2_000_000_000))
         #expect(early.prefix(13) < late.prefix(13))
+    }
+
+    @Test func theLowerBoundOfAMillisecondSortsBelowItsIdsAndAboveEarlierOnes() {
+        // The listing's `since` bounds its key range with it.
+        let moment = Date(timeIntervalSince1970: 2_100_000_000.1234)
+        let bound = UUIDv7.lowerBound(at: moment)
+        #expect(bound.count == 36)
+        #expect(JobID.make(at: moment) >= bound)
+        #expect(JobID.make(at: moment.addingTimeInterval(0.001)) > bound)
+        #expect(bound > UUIDv7.lowerBound(at: moment.addingTimeInterval(-0.001)))
+        #expect(bound.hasSuffix("-0000-0000-000000000000"))
     }
 }
 

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import GRDB
 import SQLiteSupport
@@ -130,8 +131,10 @@ extension SQLiteQueueStore {
             arguments.append(value)
         }
         if let since = filter.since {
-            conditions.append("enqueued_at >= ?")
-            arguments.append(since.timeIntervalSince1970)
+            // Ids are UUIDv7 of the enqueue time, never earlier: the key range bounds the scan,
+            // and enqueued_at keeps the answer exact.
+            conditions.append("id >= ? AND enqueued_at >= ?")
+            arguments += [UUIDv7.lowerBound(at: since), since.timeIntervalSince1970]
         }
         if let until = filter.until {
             conditions.append("enqueued_at < ?")
