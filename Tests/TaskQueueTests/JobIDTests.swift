@@ -34,7 +34,8 @@ import Testing
         #expect(bound.hasSuffix("-0000-0000-000000000000"))
         #expect(id >= bound)
         #expect(id > UUIDv7.lowerBound(at: moment.addingTimeInterval(-0.001)))
-        #expect(UUIDv7.lowerBound(at: Date(timeIntervalSince1970: 1_000_000_000)) < UUIDv7.lowerBound(at: Date(timeIntervalSince1970: 1_000_000_000.001)))
+        let second = Date(timeIntervalSince1970: 1_000_000_000)
+        #expect(UUIDv7.lowerBound(at: second) < UUIDv7.lowerBound(at: second.addingTimeInterval(0.001)))
     }
 }
 

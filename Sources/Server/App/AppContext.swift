@@ -72,8 +72,6 @@ public struct AppContext: Sendable {
         Beat(definitions: schedules, store: store, doorbell: client.doorbell, clock: client.clock, logger: logger)
     }
 
-    /// The inspect views over this appliance's queue: workers count as live while their heartbeat
-    /// is fresher than `WorkerConfiguration.staleAfter`.
     /// Revokes a task (`QueueAdminStore.revoke`). A task revoked while it waited never runs, so
     /// an import it would have run is marked revoked here: its record, event stream and status
     /// end as a started import's revocation does. Nil when the task is unknown.
@@ -83,6 +81,8 @@ public struct AppContext: Sendable {
         return state
     }
 
+    /// The inspect views over this appliance's queue: workers count as live while their heartbeat
+    /// is fresher than `WorkerConfiguration.staleAfter`.
     public func makeInspector() -> Inspector {
         Inspector(
             store: store, registry: client.registry, brokerPath: config.queueDatabasePath,

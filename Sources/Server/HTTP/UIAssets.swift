@@ -55,11 +55,14 @@ struct UIAssets: Sendable {
         headers[.contentType] = asset.contentType
         headers[.eTag] = asset.etag
         headers[.cacheControl] = "no-cache"
-        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag }) {
+        if let tags = request.headers[.ifNoneMatch],
+            tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag })
+        {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentLength] = String(asset.body.readableBytes)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: request.method == .head ? ByteBuffer() : asset.body))
+        let body = request.method == .head ? ByteBuffer() : asset.body
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     static func contentType(of name: String) -> String {
