@@ -148,6 +148,54 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/tasks/counts?until=nope").status == .unprocessableContent)
     }
 
+    @Test func bulkActionsByIdsAndByFilter() async throws {
+        let api = try APIHarness()
+        var ids: [String] = []
+        for index in 0..<12 {
+            let name = index < 8 ? "importer.testing.sleep" : "importer.testing.noop"
+            ids.append(try #require(try await api.send(.post, "/api/v1/tasks", json: ["name": .string(name), "args": [0]]).json["task_id"]?.stringValue))
+        }
+        // Revoke all matching a filter: the 8 sleeps (waiting: revoked at once)
+        let revoked = try await api.send(.post, "/api/v1/tasks/bulk", json: ["action": "revoke", "filter": ["name": "importer.testing.sleep"]])
+        #expect(revoked.status == .ok)
+        #expect(revoked.json == ["action": "revoke", "matched": 8, "done": 8, "skipped": 0])
+        #expect(try await api.send(.get, "/api/v1/tasks/counts").json["counts"]?["REVOKED"] == 8)
+        // Again: all 8 are finished now, so they are skipped
+        #expect(try await api.send(.post, "/api/v1/tasks/bulk", json: ["action": "revoke", "filter": ["state": "REVOKED"]]).json["skipped"] == 8)
+        // Retry by ids: revoked ones get a new task each; a waiting one is skipped
+        let retried = try await api.send(
+            .post, "/api/v1/tasks/bulk", json: ["action": "retry", "ids": [.string(ids[0]), .string(ids[1]), .string(ids[11])]])
+        #expect(retried.json == ["action": "retry", "matched": 3, "done": 2, "skipped": 1])
+        #expect(try await api.send(.get, "/api/v1/tasks?name=importer.testing.sleep&state=PENDING").json["total"] == 2)
+        // Delete finished ones by filter; the waiting ones stay
+        let deleted = try await api.send(.post, "/api/v1/tasks/bulk", json: ["action": "delete", "filter": ["name": "importer.testing.sleep"]])
+        #expect(deleted.json == ["action": "delete", "matched": 10, "done": 8, "skipped": 2])
+        #expect(try await api.send(.get, "/api/v1/tasks/\(ids[0])").status == .notFound)
+        #expect(try await api.send(.get, "/api/v1/tasks/counts").json["total"] == 6)
+        // Refused: a clear 422 and nothing done
+        for body: JSONValue in [
+            ["action": "explode", "ids": [.string(ids[8])]], ["action": "revoke"],
+            ["action": "revoke", "ids": [.string(ids[8])], "filter": [:]], ["action": "revoke", "ids": []],
+            ["action": "revoke", "ids": ["not-a-uuid"]], ["action": "revoke", "filter": ["colour": "red"]],
+            ["action": "revoke", "filter": ["since": "soon"]], ["action": "revoke", "filter": ["state": "DONE"]],
+            ["action": "revoke", "extra": 1, "ids": [.string(ids[8])]],
+        ] {
+            let reply = try await api.send(.post, "/api/v1/tasks/bulk", json: body)
+            #expect(reply.status == .unprocessableContent, "\(body)")
+            #expect(reply.json["error"]?["message"] != nil)
+        }
+        #expect(try await api.send(.get, "/api/v1/tasks/counts").json["counts"]?["PENDING"] == 6)
+    }
+
+    @Test func bulkRevokeOfAllMatchingGoesInBatches() async throws {
+        // More tasks than one batch (500): every one is reached, none twice.
+        let api = try APIHarness()
+        for _ in 0..<1_203 { _ = try await api.context.store.enqueue(NewJob(name: "importer.testing.noop")) }
+        let reply = try await api.send(.post, "/api/v1/tasks/bulk", json: ["action": "revoke", "filter": ["state": "PENDING"]])
+        #expect(reply.json == ["action": "revoke", "matched": 1203, "done": 1203, "skipped": 0])
+        #expect(try await api.send(.get, "/api/v1/tasks/counts").json["counts"]?["REVOKED"] == 1203)
+    }
+
     @Test func listFilterPageAndDetail() async throws {
         let api = try APIHarness()
         var ids: [String] = []

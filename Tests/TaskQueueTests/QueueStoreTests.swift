@@ -303,6 +303,28 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func keysetPagesAndDeletingFinishedJobs(backend: Backend) async throws {
+        let fixture = try StoreFixture(backend)
+        let store = fixture.store
+        var ids: [String] = []
+        for _ in 0..<5 { ids.append(try await fixture.enqueue("t")) }
+        // Below an id, newest first
+        #expect(try await store.jobs(JobFilter(beforeID: ids[3])).map(\.id) == [ids[2], ids[1], ids[0]])
+        #expect(try await store.jobs(JobFilter(beforeID: ids[0])).isEmpty)
+        // Only finished jobs are deleted (with their attempts); the others stay
+        let done = try #require(try store.claim(queues: ["default"], worker: "w"))
+        try store.succeed(done.lease, result: 1)
+        let running = try #require(try store.claim(queues: ["default"], worker: "w"))
+        #expect(try await store.revoke(id: ids[4]) == .revoked)
+        let deleted = try await store.deleteFinished(ids: [done.id, running.id, ids[4], ids[3], "missing"])
+        #expect(Set(deleted) == [done.id, ids[4]])
+        #expect(try await store.job(id: done.id) == .notFound)
+        #expect(try await store.job(id: ids[4]) == .notFound)
+        #expect(try await store.countJobs(JobFilter()) == 3)
+        #expect(try await store.deleteFinished(ids: []).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases)
     func listingsAndWorkers(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)
         let first = try await fixture.enqueue("x")

@@ -123,7 +123,11 @@ extension APIService {
     }
 
     private func timeQuery(_ request: APIRequest, _ name: String) throws -> Date? {
-        guard let text = request.query(name) else { return nil }
+        try request.query(name).map { try Self.time($0, name: name) }
+    }
+
+    /// A time given as ISO 8601 or Unix seconds, else 422 naming the field.
+    static func time(_ text: String, name: String) throws -> Date {
         if let date = ISO8601.date(text) { return date }
         if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
         throw APIError.invalid("'\(name)' must be an ISO 8601 time (2026-12-03T10:00:00Z) or Unix seconds")

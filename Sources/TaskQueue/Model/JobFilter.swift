@@ -12,12 +12,14 @@ public struct JobFilter: Sendable, Equatable {
     /// Enqueued at or after `since`, and before `until`.
     public var since: Date?
     public var until: Date?
+    /// Only ids below it (keyset paging, newest first: pass the last id of the previous page).
+    public var beforeID: String?
     public var limit: Int
     public var offset: Int
 
     public init(
         state: TaskState? = nil, name: String? = nil, queue: String? = nil, worker: String? = nil, search: String? = nil,
-        since: Date? = nil, until: Date? = nil, limit: Int = 20, offset: Int = 0
+        since: Date? = nil, until: Date? = nil, beforeID: String? = nil, limit: Int = 20, offset: Int = 0
     ) {
         self.state = state
         self.name = name
@@ -26,6 +28,7 @@ public struct JobFilter: Sendable, Equatable {
         self.search = search
         self.since = since
         self.until = until
+        self.beforeID = beforeID
         self.limit = limit
         self.offset = offset
     }
@@ -39,6 +42,7 @@ public struct JobFilter: Sendable, Equatable {
         if let worker, job.worker != worker { return false }
         if let since, job.enqueuedAt < since { return false }
         if let until, job.enqueuedAt >= until { return false }
+        if let beforeID, job.id >= beforeID { return false }
         if let search, !search.isEmpty {
             let needle = search.lowercased()
             let texts = [

@@ -98,6 +98,16 @@ extension MemoryQueueStore {
         }
     }
 
+    public func deleteFinished(ids: [String]) async throws -> [String] {
+        storage.withLock { storage in
+            ids.filter { id in
+                guard let job = storage.jobs[id], job.state.isFinal else { return false }
+                storage.jobs[id] = nil
+                return true
+            }
+        }
+    }
+
     public func heartbeat(_ worker: WorkerInfo) async throws {
         storage.withLock { $0.workers[worker.name] = worker }
     }

@@ -23,6 +23,10 @@ public protocol QueueAdminStore: Sendable {
     /// Deletes up to `limit` jobs whose results expired; returns how many.
     func deleteExpired(limit: Int) async throws -> Int
 
+    /// Deletes those of `ids` that are finished (`SUCCESS`, `FAILURE`, `REVOKED`), with their
+    /// attempts, in one transaction; returns the ids deleted. Others are left as they are.
+    func deleteFinished(ids: [String]) async throws -> [String]
+
     // MARK: Queries
 
     func job(id: String) async throws -> JobLookup

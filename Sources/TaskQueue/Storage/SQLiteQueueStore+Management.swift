@@ -61,6 +61,21 @@ extension SQLiteQueueStore {
     }
 
 
+    public func deleteFinished(ids: [String]) async throws -> [String] {
+        guard !ids.isEmpty else { return [] }
+        return try await write { db in
+            var deleted: [String] = []
+            for id in ids {
+                try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ? AND state IN ('SUCCESS','FAILURE','REVOKED')")
+                    .execute(arguments: [id])
+                guard db.changesCount > 0 else { continue }
+                try db.cachedStatement(sql: "DELETE FROM attempts WHERE job_id = ?").execute(arguments: [id])
+                deleted.append(id)
+            }
+            return deleted
+        }
+    }
+
     public func setPaused(queue: String, paused: Bool) async throws {
         let now = clockNow().timeIntervalSince1970
         try await write { db in

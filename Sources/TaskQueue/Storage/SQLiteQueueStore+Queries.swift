@@ -140,6 +140,10 @@ extension SQLiteQueueStore {
             conditions.append("enqueued_at < ?")
             arguments.append(until.timeIntervalSince1970)
         }
+        if let beforeID = filter.beforeID {
+            conditions.append("id < ?")
+            arguments.append(beforeID)
+        }
         if let search = filter.search, !search.isEmpty {
             // An id prefix, or a substring of the name, the arguments' JSON or the error (its
             // type and message: not the JSON's keys).
