@@ -136,23 +136,31 @@ def refused(prefix):
         return [line.strip() for line in log if line.startswith("PATCH answered")]
 
 
+def report_deliveries(key, got, start):
+    """The figures every run shares (keys prefixed by `key`): distinct events delivered,
+    duplicates, bad signatures, deliveries/s from `start` to the last receipt, and the steady
+    rate (the 1,000th to the 9,000th receipt). Returns (receipt times sorted, distinct events)."""
+    times = sorted(r["received_at"] for r in got)
+    distinct = len({r["event_id"] for r in got})
+    report(f"{key}delivered", distinct)
+    report(f"{key}duplicates", len(got) - distinct)
+    report(f"{key}bad_signatures", sum(1 for r in got if not (r["signature_valid"] and r["standard_valid"])))
+    report(f"{key}deliveries_per_s", f"{distinct / (times[-1] - start):.0f}")
+    report(f"{key}deliveries_per_s_steady", f"{8000 / (times[8999] - times[999]):.0f}" if len(times) >= 9000 else "n/a")
+    return times, distinct
+
+
 start = time.time()
 producer = produce("bench")
 got = wait_for("burst", updates, 180, prefix="bench")
 producer.kill()
 producer.wait()
-times = sorted(r["received_at"] for r in got)
-distinct = len({r["event_id"] for r in got})
 committed = max(stamp(r["body"]["occurred_at"]) for r in got)
 report("updates_per_s", f"{updates / (committed - start):.0f}")
 report("refused_patches", len(refused("bench")))
 for line in refused("bench")[:3]:
     print(line, file=sys.stderr)
-report("delivered", distinct)
-report("duplicates", len(got) - distinct)
-report("bad_signatures", sum(1 for r in got if not (r["signature_valid"] and r["standard_valid"])))
-report("deliveries_per_s", f"{distinct / (times[-1] - start):.0f}")
-report("deliveries_per_s_steady", f"{8000 / (times[8999] - times[999]):.0f}" if len(times) >= 9000 else "n/a")
+report_deliveries("", got, start)
 report("rss_after_burst_mib", memory()["VmRSS"])
 
 # 1b. the delivery pipeline alone: the events of 10,000 updates wait in the paused `webhooks`
@@ -174,14 +182,8 @@ cpu_before = cpu_seconds()
 start = time.time()
 call(admin, "POST", "/queues/webhooks/resume")
 got = wait_for("drain", updates, 180, prefix="drain")
-times = sorted(r["received_at"] for r in got)
-distinct = len({r["event_id"] for r in got})
 report("drain_waiting_at_resume", waiting)
-report("drain_delivered", distinct)
-report("drain_duplicates", len(got) - distinct)
-report("drain_bad_signatures", sum(1 for r in got if not (r["signature_valid"] and r["standard_valid"])))
-report("drain_deliveries_per_s", f"{distinct / (times[-1] - start):.0f}")
-report("drain_deliveries_per_s_steady", f"{8000 / (times[8999] - times[999]):.0f}" if len(times) >= 9000 else "n/a")
+_, distinct = report_deliveries("drain_", got, start)
 report("drain_server_cpu_ms_per_delivery", f"{(cpu_seconds() - cpu_before) * 1000 / max(distinct, 1):.2f}")
 
 # 1c. sustained: the same 10,000 updates offered at a steady pace (each of wrk's 8 connections
@@ -195,17 +197,11 @@ producer = produce("paced", delay_ms=PACE_MS)
 got = wait_for("paced", updates, 180, prefix="paced")
 producer.kill()
 producer.wait()
-times = sorted(r["received_at"] for r in got)
-distinct = len({r["event_id"] for r in got})
 committed = max(stamp(r["body"]["occurred_at"]) for r in got)
 lags = sorted((r["received_at"] - stamp(r["body"]["occurred_at"])) * 1000 for r in got)
 report("paced_delay_ms", PACE_MS)
+times, distinct = report_deliveries("paced_", got, start)
 report("paced_updates_per_s", f"{distinct / (committed - start):.0f}")
-report("paced_delivered", distinct)
-report("paced_duplicates", len(got) - distinct)
-report("paced_bad_signatures", sum(1 for r in got if not (r["signature_valid"] and r["standard_valid"])))
-report("paced_deliveries_per_s", f"{distinct / (times[-1] - start):.0f}")
-report("paced_deliveries_per_s_steady", f"{8000 / (times[8999] - times[999]):.0f}" if len(times) >= 9000 else "n/a")
 report("paced_lag_ms", f"{(times[-1] - committed) * 1000:.0f}")
 report("paced_commit_to_receipt_p50_ms", f"{statistics.median(lags):.1f}")
 report("paced_commit_to_receipt_p99_ms", f"{percentile(lags, 99):.1f}")

@@ -105,25 +105,11 @@ extension APIService {
         if let unknown = Set(object.keys).subtracting(bulkFilterFields).sorted().first {
             throw APIError.invalid("unknown filter '\(unknown)' (known: \(bulkFilterFields.sorted().joined(separator: ", ")))")
         }
-        func text(_ name: String) throws -> String? {
+        return try jobFilter(withState: true, label: { "filter.\($0)" }) { name in
             guard let field = object[name], field != .null else { return nil }
             guard let string = field.stringValue else { throw APIError.invalid("'filter.\(name)' must be a string") }
             return string
         }
-        var filter = JobFilter()
-        if let state = try text("state") {
-            guard let parsed = TaskState(rawValue: state.uppercased()) else {
-                throw APIError.invalid("'filter.state' must be one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            filter.state = parsed
-        }
-        filter.name = try text("name")
-        filter.queue = try text("queue")
-        filter.worker = try text("worker")
-        filter.search = try text("q").flatMap { $0.isEmpty ? nil : $0 }
-        filter.since = try text("since").map { try time($0, name: "filter.since") }
-        filter.until = try text("until").map { try time($0, name: "filter.until") }
-        return filter
     }
 }
 

@@ -80,14 +80,7 @@ extension APIService {
     }
 
     private func list(_ request: APIRequest) async throws -> Response {
-        var filter = try jobFilter(request)
-        if let state = request.query("state") {
-            guard let parsed = TaskState(rawValue: state.uppercased()) else {
-                throw APIError.invalid(
-                    "'state' must be one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            filter.state = parsed
-        }
+        var filter = try Self.jobFilter(withState: true) { request.query($0) }
         filter.limit = try request.intQuery("limit", default: 20, in: 1...1000)
         filter.offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
         async let jobs = store.jobs(filter)
@@ -101,29 +94,35 @@ extension APIService {
     /// Per state, the tasks matching the listing's filters (but `state`): every state, 0 when
     /// none, and the total.
     private func counts(_ request: APIRequest) async throws -> Response {
-        let counts = try await store.countJobsByState(try jobFilter(request))
+        let counts = try await store.countJobsByState(try Self.jobFilter(withState: false) { request.query($0) })
         var body: [String: JSONValue] = [:]
         for state in TaskState.allCases { body[state.rawValue] = .int(Int64(counts[state] ?? 0)) }
         return JSONResponse.make(
             .ok, body: ["counts": .object(body), "total": .int(Int64(counts.values.reduce(0, +)))])
     }
 
-    /// The filters the listing and the counts share: name, queue, worker, `q` (an id prefix or a
-    /// substring of the name, args, kwargs or error), `since` and `until` (enqueued in
-    /// [since, until): ISO 8601 or Unix seconds).
-    private func jobFilter(_ request: APIRequest) throws -> JobFilter {
+    /// The listing's filters, read through `value` (a query parameter, or a field of the bulk
+    /// route's `filter`; `label` names it in a 422): `state` (with `withState`), name, queue,
+    /// worker, `q` (an id prefix or a substring of the name, args, kwargs or error), `since` and
+    /// `until` (enqueued in [since, until): ISO 8601 or Unix seconds).
+    static func jobFilter(
+        withState: Bool, label: (String) -> String = { $0 }, _ value: (String) throws -> String?
+    ) throws -> JobFilter {
         var filter = JobFilter()
-        filter.name = request.query("name")
-        filter.queue = request.query("queue")
-        filter.worker = request.query("worker")
-        filter.search = request.query("q").flatMap { $0.isEmpty ? nil : $0 }
-        filter.since = try timeQuery(request, "since")
-        filter.until = try timeQuery(request, "until")
+        if withState, let state = try value("state") {
+            guard let parsed = TaskState(rawValue: state.uppercased()) else {
+                throw APIError.invalid(
+                    "'\(label("state"))' must be one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.state = parsed
+        }
+        filter.name = try value("name")
+        filter.queue = try value("queue")
+        filter.worker = try value("worker")
+        filter.search = try value("q").flatMap { $0.isEmpty ? nil : $0 }
+        filter.since = try value("since").map { try time($0, name: label("since")) }
+        filter.until = try value("until").map { try time($0, name: label("until")) }
         return filter
-    }
-
-    private func timeQuery(_ request: APIRequest, _ name: String) throws -> Date? {
-        try request.query(name).map { try Self.time($0, name: name) }
     }
 
     /// A time given as ISO 8601 or Unix seconds, else 422 naming the field.

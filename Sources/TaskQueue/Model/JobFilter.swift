@@ -33,7 +33,7 @@ public struct JobFilter: Sendable, Equatable {
         self.offset = offset
     }
 
-    /// Whether `job` matches every condition but the paging (the in-memory twin's reading, and
+    /// Whether `job` matches every condition but `limit` and `offset` (the in-memory twin's reading, and
     /// the meaning the SQL of every backend keeps).
     public func matches(_ job: JobRecord) -> Bool {
         if let state, job.state != state { return false }
@@ -44,13 +44,13 @@ public struct JobFilter: Sendable, Equatable {
         if let until, job.enqueuedAt >= until { return false }
         if let beforeID, job.id >= beforeID { return false }
         if let search, !search.isEmpty {
-            let needle = search.lowercased()
             let texts = [
                 job.name, JSONValue.array(job.args).jsonText, JSONValue.object(job.kwargs).jsonText,
                 job.error.map { "\($0.type) \($0.message)" } ?? "",
             ]
             let folded = Self.asciiLowercased(search)
-            guard job.id.hasPrefix(needle) || texts.contains(where: { Self.asciiLowercased($0).contains(folded) }) else { return false }
+            let found = Self.asciiLowercased(job.id).hasPrefix(folded) || texts.contains { Self.asciiLowercased($0).contains(folded) }
+            if !found { return false }
         }
         return true
     }
