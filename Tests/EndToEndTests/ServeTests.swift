@@ -30,6 +30,19 @@ import Testing
         #expect(page.text.contains("<script type=\"module\" src=\"app.js\"></script>"))
     }
 
+    @Test func stoppingTheWorkerOfServeKeepsTheAPIServing() async throws {
+        let sandbox = try Sandbox()
+        let (server, client) = try await serve(sandbox)
+        defer { server.signal(SIGKILL) }
+        let name = try #require(try client.send("GET", "/api/v1/workers").json["items"]?.arrayValue?.first?["name"]?.stringValue)
+        let encoded = try #require(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        #expect(try client.send("POST", "/api/v1/workers/\(encoded)/stop").json["control"] == "stop")
+        #expect(await server.waitForLog("worker_shutdown", timeout: 5), "\(server.log)")
+        #expect(try await eventually(timeout: 5) { try client.send("GET", "/api/v1/workers").json["total"] == 0 })
+        #expect(try client.send("GET", "/healthz").status == 200)
+        #expect(server.process.isRunning)
+    }
+
     @Test func theSeedsCurlFlow() async throws {
         let sandbox = try Sandbox()
         let (server, client) = try await serve(sandbox)

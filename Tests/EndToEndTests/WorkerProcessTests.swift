@@ -110,6 +110,31 @@ import Testing
         #expect(try await store.workers(seenWithin: 100).isEmpty)
     }
 
+    @Test func controlRequestsFromAnotherProcessQuietThenStopTheWorker() async throws {
+        // Given a worker process, and its control requests written by this (another) process
+        let sandbox = try Sandbox()
+        let worker = try await sandbox.startWorker()
+        defer { worker.signal(SIGKILL) }
+        let store = try sandbox.store()
+        #expect(try await eventually(timeout: 10) { try await !store.workers(seenWithin: 100).isEmpty })
+        let name = try #require(try await store.workers(seenWithin: 100).first?.name)
+        // When it is asked to be quiet, it obeys within 1 s: a new job waits
+        try await store.setControl(.quiet, worker: name)
+        #expect(await worker.waitForLog("worker_quiet", timeout: 1.5))
+        let held = try await store.enqueue(NewJob(name: TestTasks.noop)).id
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await store.record(held)?.state == .pending)
+        // When it is asked to stop, it shuts down warm and exits 0 within 1 s (nothing runs)
+        try await store.setControl(.stop, worker: name)
+        let asked = Date()
+        #expect(await worker.waitForExit(timeout: 10) == 0, "\(worker.log)")
+        #expect(Date().timeIntervalSince(asked) < 2)
+        #expect(worker.log.contains("worker_stop_requested"))
+        #expect(try await store.record(held)?.state == .pending)
+        #expect(try await store.workers(seenWithin: 100).isEmpty)
+        #expect(try await store.workerControls().isEmpty)
+    }
+
     @Test func graceExpiryReleasesAndASecondSignalIsCold() async throws {
         let sandbox = try Sandbox()
         let worker = try await sandbox.startWorker(environment: ["IMPORTER_SHUTDOWN_GRACE": "60"])

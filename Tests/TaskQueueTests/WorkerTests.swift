@@ -167,6 +167,25 @@ import Testing
         #expect(try await harness.store.workers(seenWithin: 100).isEmpty)
     }
 
+    @Test func aQuietRequestStopsClaimsUntilClearedAndAStopEndsTheWorker() async throws {
+        let harness = Harness()
+        let task = Task { try await harness.worker.run() }
+        try await harness.store.setControl(.quiet, worker: "test@host:1")
+        try await Task.sleep(for: .seconds(Worker.controlPollInterval * 2))
+        let id = try await harness.client.submit(TaskSubmission(name: TestTasks.noop)).id
+        try await Task.sleep(for: .seconds(0.5))
+        #expect(try await harness.state(id)?.state == .pending)
+
+        try await harness.store.setControl(nil, worker: "test@host:1")
+        #expect(try await eventually(timeout: 1.5) { try await harness.state(id)?.state == .success })
+
+        try await harness.store.setControl(.stop, worker: "test@host:1")
+        let asked = Date()
+        try await task.value
+        #expect(Date().timeIntervalSince(asked) < 1.5)
+        #expect(try await harness.store.workers(seenWithin: 100).isEmpty)
+    }
+
     @Test func graceExpiryReleasesTheLeaseWithoutCountingALoss() async throws {
         let harness = Harness(grace: 0.2)
         let task = Task { try await harness.worker.run() }

@@ -69,7 +69,16 @@ public struct Appliance: Sendable {
 
     /// A service group over `services`, shut down by `triggerGracefulShutdown()` or by
     /// cancelling its `run()` (the executable maps its signals to these).
+    ///
+    /// A worker stopped by an operator (`POST /api/v1/workers/{name}/stop`) ends on its own: a
+    /// process that serves HTTP keeps serving (the UI stays reachable), any other process then
+    /// shuts down gracefully and exits 0, as a Celery worker does after `shutdown`.
     public func serviceGroup(logger: Logger) -> ServiceGroup {
-        ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        let configurations = services.map { service in
+            guard let worker, service as AnyObject === worker else { return ServiceGroupConfiguration.ServiceConfiguration(service: service) }
+            return ServiceGroupConfiguration.ServiceConfiguration(
+                service: service, successTerminationBehavior: api == nil ? .gracefullyShutdownGroup : .ignore)
+        }
+        return ServiceGroup(configuration: ServiceGroupConfiguration(services: configurations, logger: logger))
     }
 }

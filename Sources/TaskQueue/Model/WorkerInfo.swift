@@ -25,6 +25,9 @@ public struct WorkerInfo: Sendable, Codable, Equatable {
     public var failed: [String: Int]
     public var active: [String]
 
+    /// Heartbeat rows older than this (a killed process's) are deleted by the next heartbeat.
+    public static let forgottenAfter: TimeInterval = 86_400
+
     public init(
         name: String, pid: Int, host: String, startedAt: Date, lastSeen: Date, pools: [Pool],
         registered: [String], processed: [String: Int] = [:], failed: [String: Int] = [:], active: [String] = []

@@ -109,11 +109,32 @@ extension MemoryQueueStore {
     }
 
     public func heartbeat(_ worker: WorkerInfo) async throws {
-        storage.withLock { $0.workers[worker.name] = worker }
+        storage.withLock { storage in
+            storage.workers[worker.name] = worker
+            storage.workers = storage.workers.filter {
+                worker.lastSeen.timeIntervalSince($0.value.lastSeen) <= WorkerInfo.forgottenAfter
+            }
+            storage.controls = storage.controls.filter { storage.workers[$0.key] != nil }
+        }
     }
 
     public func removeWorker(name: String) async throws {
-        storage.withLock { $0.workers[name] = nil }
+        storage.withLock { storage in
+            storage.workers[name] = nil
+            storage.controls[name] = nil
+        }
+    }
+
+    public func setControl(_ control: WorkerControl?, worker name: String) async throws -> WorkerControl? {
+        storage.withLock { storage in
+            guard storage.controls[name] != .stop else { return .stop }
+            storage.controls[name] = control
+            return control
+        }
+    }
+
+    public func workerControls() async throws -> [String: WorkerControl] {
+        storage.withLock { $0.controls }
     }
 
     public func workers(seenWithin: TimeInterval) async throws -> [WorkerInfo] {

@@ -9,6 +9,7 @@ public final class MemoryQueueStore: QueueStore {
         var tokens: [String: Int64] = [:]
         var idempotency: [String: (id: String, at: Date)] = [:]
         var workers: [String: WorkerInfo] = [:]
+        var controls: [String: WorkerControl] = [:]
         var paused: Set<String> = []
     }
 

@@ -117,6 +117,17 @@ extension SQLiteQueueStore {
                     ALTER TABLE jobs ADD COLUMN retried_as TEXT;
                     """)
         }
+        migrator.registerMigration("v4: worker control requests") { db in
+            try db.execute(
+                sql: """
+                    -- An operator's quiet or stop request to one worker process, read by it every 0.5 s.
+                    CREATE TABLE worker_controls (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        action TEXT NOT NULL,
+                        requested_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -31,6 +31,8 @@ public final class Worker: Service, Sendable {
         var fatal: WorkerError?
         /// A cold shutdown: no grace period.
         var cold = false
+        /// An operator's quiet request is in force: the slots claim nothing.
+        var quiet = false
     }
 
     public let configuration: WorkerConfiguration
@@ -42,6 +44,8 @@ public final class Worker: Service, Sendable {
 
     /// How often the supervisor looks at running jobs: time limits fire within this.
     static let tick: TimeInterval = 0.05
+    /// How often the worker reads its control request (quiet, stop): obeyed within this.
+    static let controlPollInterval: TimeInterval = 0.5
 
     /// Rate limits of this process's slots.
     let rateLimiter: RateLimiter
@@ -63,6 +67,9 @@ public final class Worker: Service, Sendable {
     }
 
     var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Slots claim nothing while this holds: quiet, or stopping.
+    var isIdleByRequest: Bool { state.withLock { $0.quiet || $0.stopping } }
 
     public func run() async throws {
         let slots = configuration.pools.enumerated().flatMap { poolIndex, pool in
@@ -93,6 +100,10 @@ public final class Worker: Service, Sendable {
                     }
                     group.addTask {
                         await self.supervise()
+                        return false
+                    }
+                    group.addTask {
+                        await self.obeyControlRequests()
                         return false
                     }
                     group.addTask {
@@ -284,6 +295,40 @@ public final class Worker: Service, Sendable {
             for run in runs where revoked.contains(run.job.id) { run.context.cancel(.revoked) }
         } catch {
             logger.error("revoke_check_failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Control requests
+
+    /// Reads this worker's control request every `controlPollInterval` and obeys it: quiet
+    /// stops claims (resumed when the request is cleared), stop starts a warm shutdown.
+    private func obeyControlRequests() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(Self.controlPollInterval))
+            if Task.isCancelled || isStopping { return }
+            do {
+                apply(try await client.store.workerControls()[configuration.name])
+            } catch {
+                logger.error("control_check_failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    func apply(_ control: WorkerControl?) {
+        switch control {
+        case .stop:
+            logger.info("worker_stop_requested", metadata: ["worker": "\(configuration.name)"])
+            beginWarmShutdown()
+        case .quiet, nil:
+            let quiet = control == .quiet
+            let changed = state.withLock { state in
+                defer { state.quiet = quiet }
+                return state.quiet != quiet
+            }
+            guard changed else { return }
+            logger.info(quiet ? "worker_quiet" : "worker_resumed", metadata: ["worker": "\(configuration.name)"])
+            // Resumed slots claim at once; quiet ones wake to see the request.
+            client.doorbell.ring()
         }
     }
 

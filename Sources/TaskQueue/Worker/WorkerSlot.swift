@@ -95,6 +95,13 @@ final class WorkerSlot: Sendable {
                 return
             }
             let generation = doorbell.generation
+            if worker.isIdleByRequest {
+                // Quiet: hand back a job claimed with the last ack, then wait for a resume.
+                if let claimed = next { try? store.release(claimed.lease) }
+                next = nil
+                doorbell.wait(after: generation, timeout: worker.configuration.pollInterval)
+                continue
+            }
             let job: ClaimedJob?
             if let claimed = next {
                 job = claimed
@@ -191,7 +198,7 @@ final class WorkerSlot: Sendable {
                 try store.release(job.lease)
             case (.success(let value), _):
                 let next = try store.succeed(
-                    job.lease, result: value, thenClaim: worker.isStopping ? nil : queues,
+                    job.lease, result: value, thenClaim: worker.isIdleByRequest ? nil : queues,
                     excluding: worker.rateLimiter.exhausted(at: worker.client.clock.now()), worker: worker.configuration.name)
                 worker.record(job.name, failed: false)
                 return next
