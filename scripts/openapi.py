@@ -89,6 +89,17 @@ schemas={
    "processed_by_task":{"type":"object","additionalProperties":{"type":"integer"}},"failed_by_task":{"type":"object","additionalProperties":{"type":"integer"}},
    "registered":{"type":"array","items":{"type":"string"}}}},
  "WorkerList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Worker")},"total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
+ "StatsTimeseries":{"type":"object","required":["range","step_seconds","points","totals"],"properties":{"range":{"type":"string","enum":["1h","24h","7d"]},
+   "step_seconds":{"type":"integer","description":"60 for 1h, 600 for 24h, 3600 for 7d"},
+   "points":{"type":"array","description":"oldest first, every point present (zeros included); t is the point's start","items":{"type":"object","required":["t","succeeded","failed","retried","revoked"],"properties":{
+     "t":{"type":"string","format":"date-time"},"succeeded":{"type":"integer"},"failed":{"type":"integer"},"retried":{"type":"integer"},"revoked":{"type":"integer"}}}},
+   "totals":{"type":"object","properties":{"succeeded":{"type":"integer"},"failed":{"type":"integer"},"retried":{"type":"integer"},"revoked":{"type":"integer"}}}}},
+ "Durations":{"type":"object","required":["count","mean","p50","p95","max"],"description":"seconds; p50/p95 interpolated within histogram buckets","properties":{
+   "count":{"type":"integer"},"mean":{"type":["number","null"]},"p50":{"type":["number","null"]},"p95":{"type":["number","null"]},"max":{"type":["number","null"]}}},
+ "TaskStatsList":{"type":"object","required":["range","items","total"],"properties":{"range":{"type":"string"},"total":{"type":"integer"},"items":{"type":"array","items":{"type":"object",
+   "required":["name","queues","succeeded","failed","retried","revoked","runtime","wait"],"properties":{"name":{"type":"string"},"queues":{"type":"array","items":{"type":"string"}},
+   "succeeded":{"type":"integer"},"failed":{"type":"integer"},"retried":{"type":"integer"},"revoked":{"type":"integer"},
+   "runtime":dict(ref("Durations"),description="finished deliveries: start to end"),"wait":dict(ref("Durations"),description="started deliveries: due time to start")}}}}},
  "Retried":{"type":"object","required":["task_id","retry_of","status"],"properties":{"task_id":{"type":"string"},"retry_of":{"type":"string"},"status":{"const":"submitted"}}},
  "QueueList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Queue")},"total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
  "Product":{"type":"object","required":["id","sku","name","description","active","created_at","updated_at","etag"],"properties":{
@@ -302,6 +313,8 @@ paths={
  "/api/v1/workers/{name}/quiet":{"post":op("Ask a worker to stop claiming tasks (running ones finish); persisted, obeyed within 1 s",{"200":resp("The worker",ref("Worker")),"404":err("No such worker in the last day"),"409":err("The worker is stopping")},[param("name",desc="importer@host:pid")],mutating=True,tag="workers")},
  "/api/v1/workers/{name}/resume":{"post":op("Clear a quiet request: the worker claims again",{"200":resp("The worker",ref("Worker")),"404":err("No such worker in the last day"),"409":err("The worker is stopping")},[param("name",desc="importer@host:pid")],mutating=True,tag="workers")},
  "/api/v1/workers/{name}/stop":{"post":op("Warm shutdown of a worker: it stops claiming, finishes running tasks within shutdown_grace and ends (an `importer worker` process exits; `serve` keeps its HTTP API)",{"200":resp("The worker",ref("Worker")),"404":err("No such worker in the last day")},[param("name",desc="importer@host:pid")],mutating=True,tag="workers")},
+ "/api/v1/stats/timeseries":{"get":op("Succeeded, failed, retried and revoked tasks per minute (1h), 10 minutes (24h) or hour (7d), from the per-minute rollup that survives restarts",{"200":resp("Points",ref("StatsTimeseries")),"422":err("Unknown range")},[param("range","query",{"type":"string","enum":["1h","24h","7d"],"default":"1h"}),param("name","query",desc="one task name"),param("queue","query",desc="one queue")],tag="stats")},
+ "/api/v1/stats/tasks":{"get":op("Per task name over the range: outcomes, and p50/p95/max of runtime and wait",{"200":resp("Tasks",ref("TaskStatsList")),"422":err("Unknown range")},[param("range","query",{"type":"string","enum":["1h","24h","7d"],"default":"1h"}),param("name","query",desc="one task name"),param("queue","query",desc="one queue")],tag="stats")},
  "/api/v1/queues/{name}/pause":{"post":op("Pause a queue: no claims from it (running jobs finish); persisted",{"200":resp("The queue",ref("Queue"))},[param("name")],mutating=True,tag="queues")},
  "/api/v1/queues/{name}/resume":{"post":op("Resume a paused queue",{"200":resp("The queue",ref("Queue"))},[param("name")],mutating=True,tag="queues")},
  "/api/v1/queues/{name}/purge":{"post":op("Delete the waiting jobs of a queue",{"200":resp("How many",ref("Purged"))},[param("name")],mutating=True,tag="queues")},

@@ -257,6 +257,7 @@ public final class GroupCommitWriter: Sendable {
                         done += 1
                         if ContinuousClock.now - began > Self.maxTransactionTime { break }
                     }
+                    try hot.willCommit(db)
                     return .commit
                 }
             }

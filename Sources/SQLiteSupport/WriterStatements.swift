@@ -5,6 +5,13 @@ import GRDB
 public protocol WriterStatements: AnyObject, Sendable {
     /// The savepoint of one write, as prepared statements (no generic calls on the hot path).
     var savepoints: Savepoints { get }
+    /// Runs last in every group transaction, before it commits: writes what the transaction's
+    /// writes gathered in memory (the queue's stats rollup). Its error fails the transaction.
+    func willCommit(_ db: Database) throws
+}
+
+extension WriterStatements {
+    public func willCommit(_ db: Database) throws {}
 }
 
 /// The savepoint statements, as raw prepared statements (a group transaction runs one per

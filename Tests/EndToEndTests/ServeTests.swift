@@ -43,6 +43,23 @@ import Testing
         #expect(server.process.isRunning)
     }
 
+    @Test func theMinuteStatsSurviveARestart() async throws {
+        let sandbox = try Sandbox()
+        var (server, client) = try await serve(sandbox)
+        defer { server.signal(SIGKILL) }
+        let ids = try (0..<5).map { _ in try #require(try client.send("POST", "/api/v1/celery/test").json["task_id"]?.stringValue) }
+        for id in ids {
+            #expect(try await eventually(timeout: 10) { try client.send("GET", "/api/v1/celery/task/\(id)").json["status"] == "SUCCESS" })
+        }
+        server.signal(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        (server, client) = try await serve(sandbox)
+        let series = try client.send("GET", "/api/v1/stats/timeseries?range=1h")
+        #expect(series.json["totals"]?["succeeded"] == 5, "\(series.text)")
+        let tasks = try client.send("GET", "/api/v1/stats/tasks?range=1h")
+        #expect(tasks.json["items"]?.arrayValue?.first?["runtime"]?["count"] == 5)
+    }
+
     @Test func theSeedsCurlFlow() async throws {
         let sandbox = try Sandbox()
         let (server, client) = try await serve(sandbox)

@@ -16,7 +16,7 @@ public struct AppConfig: Sendable, Equatable {
     public var logFormat = LogFormat.text
     public var synchronous = SQLiteOptions.Synchronous.normal
     /// Leases, deliveries, result lifetimes, payload size: `visibility_timeout`, `max_deliveries`,
-    /// `result_expires`, `failure_retention`, `max_payload_bytes`.
+    /// `result_expires`, `failure_retention`, `stats_retention`, `max_payload_bytes`.
     public var queue = StorePolicy()
     /// Pools, polling, shutdown, retries, time limits, rate limits: `worker_pools`,
     /// `poll_interval`, `shutdown_grace`, `max_retries`…, `soft_time_limit`, `time_limit`,

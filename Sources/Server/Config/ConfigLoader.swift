@@ -128,6 +128,7 @@ public enum ConfigLoader {
         "retry_jitter": { config, value throws(Invalid) in config.worker.defaultRetry.jitter = try boolean(value) },
         "result_expires": { config, value throws(Invalid) in config.queue.resultExpires = try seconds(value) },
         "failure_retention": { config, value throws(Invalid) in config.queue.failureRetention = try seconds(value) },
+        "stats_retention": { config, value throws(Invalid) in config.queue.statsRetention = try seconds(value) },
         "shutdown_grace": { config, value throws(Invalid) in config.worker.shutdownGrace = try seconds(value, allowZero: true) },
         "soft_time_limit": { config, value throws(Invalid) in config.worker.softTimeLimit = try seconds(value) },
         "time_limit": { config, value throws(Invalid) in config.worker.timeLimit = try seconds(value) },

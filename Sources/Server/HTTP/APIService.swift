@@ -26,7 +26,7 @@ public struct APIService: Sendable {
 
     /// Every route the server answers; `/openapi.json` documents exactly these.
     public var routes: [Route] {
-        systemRoutes + celeryRoutes + taskRoutes + taskBulkRoutes + workerRoutes + queueRoutes + scheduleRoutes + ProductsController(context: context).routes
+        systemRoutes + celeryRoutes + taskRoutes + taskBulkRoutes + workerRoutes + statsRoutes + queueRoutes + scheduleRoutes + ProductsController(context: context).routes
             + uploadRoutes + importRoutes + WebhooksController(context: context).routes
     }
 

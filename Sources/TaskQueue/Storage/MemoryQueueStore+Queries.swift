@@ -94,8 +94,13 @@ extension MemoryQueueStore {
         return storage.withLock { storage in
             let doomed = storage.jobs.values.filter { ($0.expiresAt ?? .distantFuture) < now }.prefix(limit)
             for job in doomed { storage.jobs[job.id] = nil }
+            storage.stats.removeMinutes(before: TaskStatsRow.Key(at: now - policy.statsRetention, name: "", queue: "").minute)
             return doomed.count
         }
+    }
+
+    public func taskStats(minutes: Range<Int>) async throws -> [TaskStatsRow] {
+        storage.withLock { storage in storage.stats.rows.values.filter { minutes.contains($0.key.minute) } }
     }
 
     public func deleteFinished(ids: [String]) async throws -> [String] {

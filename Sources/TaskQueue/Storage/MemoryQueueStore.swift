@@ -10,6 +10,8 @@ public final class MemoryQueueStore: QueueStore {
         var idempotency: [String: (id: String, at: Date)] = [:]
         var workers: [String: WorkerInfo] = [:]
         var controls: [String: WorkerControl] = [:]
+        /// The stats rollup: the accumulator's rows are the table.
+        var stats = TaskStatsAccumulator()
         var paused: Set<String> = []
     }
 
@@ -80,6 +82,7 @@ public final class MemoryQueueStore: QueueStore {
             job.leaseUntil = now.addingTimeInterval(policy.visibilityTimeout)
             job.attempts.append(Attempt(delivery: job.deliveries, worker: worker, startedAt: now))
             storage.jobs[job.id] = job
+            storage.stats.started(name: job.name, queue: job.queue, at: now, waited: now.timeIntervalSince(job.runAt))
             return ClaimedJob(
                 id: job.id, name: job.name, argsJSON: JSONValue.array(job.args).jsonText,
                 kwargsJSON: JSONValue.object(job.kwargs).jsonText, queue: job.queue,
@@ -103,8 +106,10 @@ public final class MemoryQueueStore: QueueStore {
                     type: "WorkerLost",
                     message: "the worker running this job was lost \(job.lostDeliveries) times (max_deliveries)")
                 finish(&job, now: now)
+                storage.stats.ended(.failed, name: job.name, queue: job.queue, at: now, ran: nil)
             } else if next == .revoked {
                 finish(&job, now: now)
+                storage.stats.ended(.revoked, name: job.name, queue: job.queue, at: now, ran: nil)
             }
             storage.jobs[id] = job
         }
@@ -124,9 +129,10 @@ public final class MemoryQueueStore: QueueStore {
         job.expiresAt = now.addingTimeInterval(keep)
     }
 
-    /// Applies a lease-holder event after checking the fencing token.
+    /// Applies a lease-holder event after checking the fencing token; an outcome in `counts`
+    /// goes to the stats rollup with the delivery's runtime.
     private func holderWrite(
-        _ lease: Lease, _ event: TaskEvent, _ update: (inout JobRecord, Date) -> Void
+        _ lease: Lease, _ event: TaskEvent, counts outcome: TaskStatsRow.Outcome? = nil, _ update: (inout JobRecord, Date) -> Void
     ) throws {
         let now = clock.now()
         try storage.withLock { storage in
@@ -136,6 +142,10 @@ public final class MemoryQueueStore: QueueStore {
             job.state = next
             update(&job, now)
             storage.jobs[lease.jobID] = job
+            if let outcome {
+                storage.stats.ended(
+                    outcome, name: job.name, queue: job.queue, at: now, ran: job.startedAt.map { now.timeIntervalSince($0) })
+            }
             // Every holder event but progress ends the delivery: its token is spent.
             if event != .progress { storage.tokens[lease.jobID, default: 0] += 1 }
         }
@@ -168,7 +178,7 @@ public final class MemoryQueueStore: QueueStore {
     public func succeed(
         _ lease: Lease, result: JSONValue, thenClaim queues: [String]?, excluding names: [String], worker: String
     ) throws -> ClaimedJob? {
-        try holderWrite(lease, .succeed) { job, now in
+        try holderWrite(lease, .succeed, counts: .succeeded) { job, now in
             job.result = result
             closeAttempt(&job, outcome: .success, error: nil, now: now)
             finish(&job, now: now)
@@ -209,7 +219,7 @@ public final class MemoryQueueStore: QueueStore {
     }
 
     public func fail(_ lease: Lease, error: TaskErrorInfo) throws {
-        try holderWrite(lease, .fail) { job, now in
+        try holderWrite(lease, .fail, counts: .failed) { job, now in
             job.error = error
             closeAttempt(&job, outcome: .failure, error: error, now: now)
             finish(&job, now: now)
@@ -217,7 +227,7 @@ public final class MemoryQueueStore: QueueStore {
     }
 
     public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) throws {
-        try holderWrite(lease, .retry) { job, now in
+        try holderWrite(lease, .retry, counts: .retried) { job, now in
             job.error = error
             job.retries += 1
             job.runAt = at
@@ -242,7 +252,7 @@ public final class MemoryQueueStore: QueueStore {
     }
 
     public func stopRevoked(_ lease: Lease) throws {
-        try holderWrite(lease, .stopRevoked) { job, now in
+        try holderWrite(lease, .stopRevoked, counts: .revoked) { job, now in
             closeAttempt(&job, outcome: .revoked, error: nil, now: now)
             finish(&job, now: now)
         }
@@ -257,6 +267,7 @@ public final class MemoryQueueStore: QueueStore {
                 job.state = next
                 job.revokeRequested = true
                 finish(&job, now: now)
+                storage.stats.ended(.revoked, name: job.name, queue: job.queue, at: now, ran: nil)
             case .flagRevoke:
                 job.revokeRequested = true
             case .delete, nil:

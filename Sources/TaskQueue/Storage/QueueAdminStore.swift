@@ -45,6 +45,9 @@ public protocol QueueAdminStore: Sendable {
     func scheduled(limit: Int) async throws -> [JobRecord]
     /// Jobs held by a live lease.
     func running() async throws -> [JobRecord]
+    /// The per-minute stats rollup (DESIGN.md §13) of the minutes in `minutes` (Unix time / 60),
+    /// one row per minute, task name and queue that saw something.
+    func taskStats(minutes: Range<Int>) async throws -> [TaskStatsRow]
     /// Throws if the storage cannot be read.
     func healthCheck() async throws
 }

@@ -19,23 +19,33 @@ extension SQLiteQueueStore {
             last = now
             return true
         }
-        if reapDue { try Self.reapLapsedLeases(db, now: now, policy: policy) }
+        let reaped = reapDue ? try Self.reapLapsedLeases(db, now: now, policy: policy) : []
         let hot = try hotStatements(db)
         let paused = try hot.paused()
         let open = paused.isEmpty ? queues : queues.filter { !paused.contains($0) }
-        guard let id = try hot.bestDueJob(queues: open, excluding: names, now: now.timeIntervalSince1970) else { return nil }
-        return try hot.claim(
-            id: id, worker: worker, now: now.timeIntervalSince1970,
-            leaseUntil: now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970)
+        var job: ClaimedJob?
+        if let id = try hot.bestDueJob(queues: open, excluding: names, now: now.timeIntervalSince1970) {
+            job = try hot.claim(
+                id: id, worker: worker, now: now.timeIntervalSince1970,
+                leaseUntil: now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970)
+        }
+        // The stats rollup last: nothing after it may fail and roll this write back.
+        for (outcome, delivery) in reaped { delivery.count(outcome, ran: false, in: &hot.stats) }
+        if let job { hot.countStart(job, now: now.timeIntervalSince1970) }
+        return job
     }
 
     /// Gives lapsed leases back: `PENDING` again, or `FAILURE` (`WorkerLost`) after
     /// `maxDeliveries` lapses, or `REVOKED` if a revoke was waiting for the body to stop.
-    static func reapLapsedLeases(_ db: Database, now: Date, policy: StorePolicy) throws {
+    /// Returns the jobs that ended, for the stats rollup.
+    static func reapLapsedLeases(_ db: Database, now: Date, policy: StorePolicy) throws
+        -> [(TaskStatsRow.Outcome, FinishedDelivery)]
+    {
+        var ended: [(TaskStatsRow.Outcome, FinishedDelivery)] = []
         let lapsed = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT id, lost_deliveries, revoke_requested FROM jobs INDEXED BY jobs_leased
+                    SELECT id, name, queue, started_at, lost_deliveries, revoke_requested FROM jobs INDEXED BY jobs_leased
                     WHERE state IN ('STARTED','PROGRESS') AND lease_until < ?
                     """), arguments: [now.timeIntervalSince1970])
         for row in lapsed {
@@ -60,6 +70,7 @@ extension SQLiteQueueStore {
                     lost, encode(error), now.timeIntervalSince1970,
                     now.addingTimeInterval(policy.failureRetention).timeIntervalSince1970, id,
                 ])
+                ended.append((.failed, FinishedDelivery(row, now: now.timeIntervalSince1970)))
             case .stopRevoked:
                 try db.cachedStatement(
                     sql: """
@@ -71,6 +82,7 @@ extension SQLiteQueueStore {
                     lost, now.timeIntervalSince1970,
                     now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970, id,
                 ])
+                ended.append((.revoked, FinishedDelivery(row, now: now.timeIntervalSince1970)))
             default:
                 try db.cachedStatement(
                     sql: """
@@ -80,6 +92,7 @@ extension SQLiteQueueStore {
                 ).execute(arguments: [lost, id])
             }
         }
+        return ended
     }
 
     // MARK: Lease-holder writes (fenced by the token)
@@ -120,11 +133,12 @@ extension SQLiteQueueStore {
         let text = result.jsonText
         return try writeSync { db in
             let hot = try self.hotStatements(db)
-            guard try hot.succeed(lease, result: text, now: now.timeIntervalSince1970, expires: expires) else {
+            guard let finished = try hot.succeed(lease, result: text, now: now.timeIntervalSince1970, expires: expires) else {
                 throw QueueError.staleLease(lease.jobID)
             }
-            guard let queues else { return nil }
-            return try self.claimJob(db, queues: queues, excluding: names, worker: worker)
+            let next = try queues.map { try self.claimJob(db, queues: $0, excluding: names, worker: worker) } ?? nil
+            finished.count(.succeeded, in: &hot.stats)
+            return next
         }
     }
 
@@ -145,7 +159,7 @@ extension SQLiteQueueStore {
                 Self.encode(error), now.timeIntervalSince1970,
                 now.addingTimeInterval(policy.failureRetention).timeIntervalSince1970,
             ],
-            attempt: (.failure, error, now))
+            attempt: (.failure, error, now), counts: .failed)
     }
 
     public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) throws {
@@ -155,7 +169,7 @@ extension SQLiteQueueStore {
                 lease, event: .retry,
                 set: "state = 'RETRY', error = ?, run_at = ?, retries = retries + 1, lease_until = NULL, token = token + 1",
                 arguments: [Self.encode(error), at.timeIntervalSince1970],
-                attempt: (.retry, error, clock.now())))
+                attempt: (.retry, error, clock.now()), counts: .retried))
     }
 
     public func release(_ lease: Lease) throws {
@@ -181,19 +195,22 @@ extension SQLiteQueueStore {
                 arguments: [
                     now.timeIntervalSince1970, now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970,
                 ],
-                attempt: (.revoked, nil, now)))
+                attempt: (.revoked, nil, now), counts: .revoked))
     }
 
     /// One fenced update: applies only if `lease` is the job's current delivery and the state
-    /// machine allows `event` from the job's state; otherwise `QueueError.staleLease`.
+    /// machine allows `event` from the job's state; otherwise `QueueError.staleLease`. An
+    /// outcome in `counts` goes to the stats rollup with the delivery's runtime.
     private func holderUpdate(
         _ lease: Lease, event: TaskEvent, set assignments: String, arguments: [(any DatabaseValueConvertible)?],
-        attempt: (Attempt.Outcome, TaskErrorInfo?, Date)?
+        attempt: (Attempt.Outcome, TaskErrorInfo?, Date)?, counts outcome: TaskStatsRow.Outcome? = nil
     ) -> @Sendable (Database) throws -> Void {
         let sql = """
             UPDATE jobs SET \(assignments)
             WHERE id = ? AND token = ? AND \(TaskStateMachine.sqlCondition(of: event))
+            RETURNING name, queue, started_at
             """
+        let now = clock.now().timeIntervalSince1970
         let values = StatementArguments(arguments + [lease.jobID, lease.token])
         let attemptValues = attempt.map { outcome, error, now in
             let values: [(any DatabaseValueConvertible)?] = [
@@ -201,14 +218,16 @@ extension SQLiteQueueStore {
             ]
             return StatementArguments(values)
         }
-        return { db in
-            try db.cachedStatement(sql: sql).execute(arguments: values)
-            guard db.changesCount == 1 else { throw QueueError.staleLease(lease.jobID) }
+        return { [self] db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: values) else {
+                throw QueueError.staleLease(lease.jobID)
+            }
             if let attemptValues {
                 try db.cachedStatement(
                     sql: "UPDATE attempts SET outcome = ?, finished_at = ?, error = ? WHERE job_id = ? AND token = ?"
                 ).execute(arguments: attemptValues)
             }
+            if let outcome { FinishedDelivery(row, now: now).count(outcome, in: &(try hotStatements(db)).stats) }
         }
     }
 

@@ -9,8 +9,9 @@ extension SQLiteQueueStore {
         let now = clock.now()
         let expires = now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970
         return try await write { db in
-            guard let raw = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM jobs WHERE id = ?"), arguments: [id]),
-                let state = TaskState(rawValue: raw)
+            guard
+                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, name, queue FROM jobs WHERE id = ?"), arguments: [id]),
+                let state = TaskState(rawValue: row["state"])
             else { return nil }
             switch try? TaskStateMachine.transition(.revoke, from: state) {
             case .moveTo(let next):
@@ -20,6 +21,8 @@ extension SQLiteQueueStore {
                         WHERE id = ?
                         """
                 ).execute(arguments: [next.rawValue, now.timeIntervalSince1970, expires, id])
+                let revoked = FinishedDelivery(name: row["name"], queue: row["queue"], startedAt: nil, now: now.timeIntervalSince1970)
+                revoked.count(.revoked, ran: false, in: &(try self.hotStatements(db)).stats)
                 return next
             case .flagRevoke:
                 try db.cachedStatement(sql: "UPDATE jobs SET revoke_requested = 1 WHERE id = ?").execute(arguments: [id])
@@ -44,6 +47,7 @@ extension SQLiteQueueStore {
 
     public func deleteExpired(limit: Int) async throws -> Int {
         let now = clock.now().timeIntervalSince1970
+        let statsRetention = policy.statsRetention
         return try await write { db in
             let ids = try String.fetchAll(
                 db.cachedStatement(sql: "SELECT id FROM jobs WHERE expires_at < ? ORDER BY expires_at LIMIT ?"),
@@ -56,6 +60,8 @@ extension SQLiteQueueStore {
                 .execute(arguments: [now - 86_400])
             // A schedule's runs only guard against a second enqueue of the same due time.
             try db.cachedStatement(sql: "DELETE FROM schedule_runs WHERE due < ?").execute(arguments: [now - 7 * 86_400])
+            try db.cachedStatement(sql: "DELETE FROM task_stats WHERE minute < ?")
+                .execute(arguments: [Int(((now - statsRetention) / 60).rounded(.down))])
             return ids.count
         }
     }

@@ -258,3 +258,18 @@ extension SQLiteQueueStore {
         }
     }
 }
+
+extension SQLiteQueueStore {
+    public func taskStats(minutes: Range<Int>) async throws -> [TaskStatsRow] {
+        // Counts this process holds back (at most 250 ms of them) are written first.
+        if statsFlush.pending.load(ordering: .relaxed) {
+            try await write { db in try self.hotStatements(db).writeStats() }
+        }
+        return try await read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM task_stats WHERE minute >= ? AND minute < ?"),
+                arguments: [minutes.lowerBound, minutes.upperBound]
+            ).map(TaskStatsRow.init)
+        }
+    }
+}

@@ -128,6 +128,31 @@ extension SQLiteQueueStore {
                     );
                     """)
         }
+        migrator.registerMigration("v5: per-minute task stats") { db in
+            // Histogram buckets are columns (r0… runtime, w0… wait; DurationHistogram.bounds), so
+            // that the group transaction adds its counts with one prepared upsert.
+            let buckets = (0..<DurationHistogram.bucketCount).map { "r\($0) INTEGER NOT NULL DEFAULT 0, w\($0) INTEGER NOT NULL DEFAULT 0" }
+            try db.execute(
+                sql: """
+                    -- The monitor's rollup (DESIGN.md §13): one row per minute, task name and queue,
+                    -- written in the group transaction of the transitions it counts.
+                    CREATE TABLE task_stats (
+                        minute INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        queue TEXT NOT NULL,
+                        succeeded INTEGER NOT NULL DEFAULT 0,
+                        failed INTEGER NOT NULL DEFAULT 0,
+                        retried INTEGER NOT NULL DEFAULT 0,
+                        revoked INTEGER NOT NULL DEFAULT 0,
+                        runtime_sum REAL NOT NULL DEFAULT 0,
+                        runtime_max REAL NOT NULL DEFAULT 0,
+                        wait_sum REAL NOT NULL DEFAULT 0,
+                        wait_max REAL NOT NULL DEFAULT 0,
+                        \(buckets.joined(separator: ",\n")),
+                        PRIMARY KEY (minute, name, queue)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -20,6 +20,8 @@ extension SQLiteQueueStore {
         try await write { db in
             try db.cachedStatement(sql: "DELETE FROM workers WHERE name = ?").execute(arguments: [name])
             try db.cachedStatement(sql: "DELETE FROM worker_controls WHERE name = ?").execute(arguments: [name])
+            // The worker's last write: its last stats must not wait for a timer in a process that exits.
+            try self.hotStatements(db).writeStats()
         }
     }
 

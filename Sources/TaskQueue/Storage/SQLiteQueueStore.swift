@@ -11,6 +11,8 @@ public final class SQLiteQueueStore: QueueStore, OnlineBackup {
     public let policy: StorePolicy
     let pool: DatabasePool
     let writer: GroupCommitWriter
+    /// Writes stats the group transactions held back (`HotStatements.willCommit`).
+    let statsFlush: StatsFlushTimer
     /// Checkpoints the WAL outside the writer's transactions: a service the application runs
     /// (nil when opened read-only).
     public let checkpointer: WALCheckpointer?
@@ -37,7 +39,10 @@ public final class SQLiteQueueStore: QueueStore, OnlineBackup {
         } catch {
             throw Self.queueError(error, probe: probe)
         }
-        self.writer = GroupCommitWriter(pool: pool, statements: HotStatements.init)
+        let statsFlush = StatsFlushTimer()
+        self.writer = GroupCommitWriter(pool: pool) { db in try HotStatements(db, statsFlush: statsFlush) }
+        statsFlush.attach(writer)
+        self.statsFlush = statsFlush
         self.policy = policy
         self.clock = clock
         self.probe = probe
@@ -75,7 +80,7 @@ public final class SQLiteQueueStore: QueueStore, OnlineBackup {
 
     /// The queue's prepared statements on the writer connection (call inside a write).
     func hotStatements(_ db: Database) throws -> HotStatements {
-        // The writer was made with `HotStatements.init`: nothing else is ever stored there.
+        // The writer was made with `HotStatements`: nothing else is ever stored there.
         unsafeDowncast(try writer.hotStatements(db), to: HotStatements.self)
     }
 

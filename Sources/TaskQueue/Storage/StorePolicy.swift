@@ -12,6 +12,8 @@ public struct StorePolicy: Sendable, Equatable {
     public var failureRetention: TimeInterval = 604_800
     /// Largest accepted message (`name` + JSON `args` + JSON `kwargs`).
     public var maxPayloadBytes: Int = 1 << 20
+    /// Seconds the per-minute task stats (`task_stats`) are kept.
+    public var statsRetention: TimeInterval = 604_800
     /// How long an `Idempotency-Key` maps to its task id.
     public var idempotencyWindow: TimeInterval = 86_400
 
