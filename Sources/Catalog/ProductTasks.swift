@@ -71,9 +71,13 @@ public enum ProductTasks {
             let importer = CSVImporter(
                 store: catalog.store, importID: importID, path: path, token: context.fencingToken,
                 options: options, monitor: TaskMonitor(context: context), scratchDirectory: catalog.scratchDirectory)
-            return try importer.run().json
+            let summary = try importer.run()
+            CatalogMetrics.importFinished("success")
+            CatalogMetrics.importRows(summary)
+            return summary.json
         } catch let failure as ImportFailure {
             if failure.retryable { throw RetryableError(failure.message) }
+            CatalogMetrics.importFinished("failure")
             throw TaskErrorInfo(type: "ImportFailed", message: failure.message)
         } catch where CSVImporter.isTransient(error) {
             throw RetryableError("the catalogue database is busy or failed to write: \(error)")

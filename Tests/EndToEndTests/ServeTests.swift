@@ -90,25 +90,52 @@ import Testing
         #expect(try client.send("GET", "/api/v1/celery/task/\(JobID.make())").status == 404)
     }
 
+    /// Checked by Prometheus's own Python client parser (`prometheus_client`), which reads the
+    /// text exposition format the way the Prometheus server does.
     @Test func metricsParseAsPrometheusText() async throws {
         let sandbox = try Sandbox()
         let (server, client) = try await serve(sandbox)
         defer { server.signal(SIGKILL) }
-        _ = try client.send("POST", "/api/v1/celery/test")
-        try await Task.sleep(for: .milliseconds(300))
+        let upload = try client.send(
+            "POST", "/api/v1/products/upload", headers: ["Content-Type": "text/csv"], body: "sku,name\nM-1,One\nM-2,Two\n")
+        let task = try #require(upload.json["task_id"]?.stringValue)
+        #expect(try await eventually(timeout: 20) { try client.send("GET", "/api/v1/tasks/\(task)").json["state"] == "SUCCESS" })
         let reply = try client.send("GET", "/metrics")
         #expect(reply.status == 200)
-        let sample = #/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+\-]+|[+-]Inf|NaN$/#
-        var samples = 0
-        for line in reply.text.split(separator: "\n") where !line.isEmpty {
-            if line.hasPrefix("# TYPE ") || line.hasPrefix("# HELP ") { continue }
-            #expect(line.wholeMatch(of: sample) != nil, "not Prometheus text: \(line)")
-            samples += 1
-        }
-        #expect(samples > 5)
-        for name in ["importer_jobs{", "importer_tasks_processed_total", "importer_task_duration_seconds", "importer_task_queue_wait_seconds", "importer_http_requests_total"] {
-            #expect(reply.text.contains(name), "\(name) missing")
-        }
+        let path = sandbox.root + "/metrics.txt"
+        try reply.body.write(to: URL(fileURLWithPath: path))
+        let script = """
+            import sys, time
+            from prometheus_client.parser import text_string_to_metric_families
+            samples = {}
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for sample in family.samples:
+                    samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+            def value(name, **labels):
+                return samples[(name, tuple(sorted(labels.items())))]
+            assert value("process_resident_memory_bytes") > 1e6
+            assert value("process_virtual_memory_bytes") >= value("process_resident_memory_bytes")
+            assert value("process_cpu_seconds_total") > 0
+            assert 3 <= value("process_open_fds") <= value("process_max_fds")
+            assert abs(value("process_start_time_seconds") - time.time()) < 600
+            assert value("importer_imports_total", outcome="success") == 1
+            assert value("importer_import_rows_total", result="created") == 2
+            assert value("importer_tasks_processed_total", task="app.tasks.product_tasks.process_csv_import") >= 1
+            assert any(name == "importer_jobs" for name, _ in samples)
+            assert any(name.startswith("importer_http_requests_total") for name, _ in samples)
+            print("parsed", len(samples))
+            """
+        let parser = Process()
+        parser.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        parser.arguments = ["python3", "-c", script, path]
+        let output = Pipe()
+        parser.standardOutput = output
+        parser.standardError = output
+        try parser.run()
+        try await offCooperativePool { parser.waitUntilExit() }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(parser.terminationStatus == 0, "\(text)\n\(reply.text)")
+        #expect(text.contains("parsed"))
     }
 
     @Test func openAPIValidatesAsOpenAPI31() async throws {

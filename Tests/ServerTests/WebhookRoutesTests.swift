@@ -132,6 +132,13 @@ import Testing
         }
         let ids = Set(transport.requests.compactMap { $0.headers.first { $0.name == "X-Webhook-Id" }?.value })
         #expect(ids.count == 1)
+        // Each verdict is counted in /metrics (per process, so other tests may add to them).
+        let metrics = try await api.send(.get, "/metrics").text
+        for verdict in ["retry", "failed", "succeeded"] {
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("importer_webhook_attempts_total{verdict=\"\(verdict)\"}") }
+            #expect((line?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 1, "\(verdict): \(String(describing: line))")
+        }
+        #expect(metrics.contains("importer_webhook_response_seconds"))
         #expect(try await api.send(.get, "/api/v1/webhooks/deliveries?state=nope").status == .unprocessableContent)
         #expect(try await api.send(.get, "/api/v1/webhooks/deliveries/\(JobID.make())").status == .notFound)
     }

@@ -34,6 +34,7 @@ struct WebhookDeliverer {
             retryCount: work.retryCount)
         let stored = try store.recordAttempt(
             deliveryID: deliveryID, result: result, verdict: verdict, autoDisableAfter: configuration.autoDisableAfter)
+        CatalogMetrics.deliveryAttempt(verdict.label, seconds: result.error == nil ? result.responseTimeMs / 1000 : nil)
         switch verdict {
         case .succeeded:
             return ["state": "succeeded", "status_code": .int(Int64(result.statusCode ?? 0)), "attempts": .int(Int64(stored.attempts))]

@@ -118,4 +118,13 @@ public enum AttemptVerdict: Sendable, Equatable {
     case retry(after: TimeInterval)
     /// A dead letter: no more attempts.
     case failed
+
+    /// The verdict's name in metrics.
+    var label: String {
+        switch self {
+        case .succeeded: return "succeeded"
+        case .retry: return "retry"
+        case .failed: return "failed"
+        }
+    }
 }

@@ -48,6 +48,6 @@ public final class AppMetrics: Sendable {
         for pair in vanished {
             registry.makeGauge(name: "importer_jobs", labels: [("queue", pair[0]), ("state", pair[1])]).set(to: 0)
         }
-        return registry.emitToString()
+        return registry.emitToString() + ProcessMetrics.render()
     }
 }
