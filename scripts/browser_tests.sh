@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The web UI's browser tests (issue 18): Debian's chromium + chromium-driver driven by Selenium
-# (browser/test_ui.py) against the real binary. Two `importer serve` processes on temporary data
-# directories and free ports (one open; one with auth_token, reads open) and the webhook receiver
-# scripts/webhook_receiver.py, all stopped by their pids.
+# The web UI's browser tests (issues 18 and 19): Debian's chromium + chromium-driver driven by
+# Selenium (browser/test_ui.py, then browser/test_monitor.py) against the real binary. Two
+# `importer serve` processes on temporary data directories and free ports (one open, with the test
+# tasks; one with auth_token, reads open) and the webhook receiver scripts/webhook_receiver.py,
+# all stopped by their pids.
 #   scripts/browser_tests.sh [ROWS] [--release] [--assert-speed] [--screenshots DIR]
 # ROWS (default 200000) is the size of the generated CSV the test uploads. The debug binary is
 # used unless --release. Screenshots go to a temporary folder, or DIR (docs/screenshots to update
@@ -45,7 +46,7 @@ receiver_port=$(free_port)
 python3 scripts/webhook_receiver.py "$work/hooks" "$receiver_port" >/dev/null 2>&1 &
 receiver_pid=$!
 open_port=$(free_port)
-"$binary" serve --data-dir "$work/open" --port "$open_port" --log-level warning >"$work/open.log" 2>&1 &
+IMPORTER_ENABLE_TEST_TASKS=true "$binary" serve --data-dir "$work/open" --port "$open_port" --log-level warning >"$work/open.log" 2>&1 &
 open_pid=$!
 locked_port=$(free_port)
 token=browser-test-token-$RANDOM$RANDOM
@@ -57,6 +58,10 @@ ready "$locked_port"
 status=0
 timeout 600 "$python" browser/test_ui.py "http://127.0.0.1:$open_port" "http://127.0.0.1:$locked_port" "$token" \
     "http://127.0.0.1:$receiver_port" "$work/hooks" "$work/products.csv" "$work/shots" $speed || status=$?
+# The monitor (issue 19) on the same open server, which runs the test tasks.
+if [ $status -eq 0 ]; then
+    timeout 600 "$python" browser/test_monitor.py "http://127.0.0.1:$open_port" "$work/open" "$work/shots" || status=$?
+fi
 if [ -n "$shots" ]; then
     mkdir -p "$shots"
     cp "$work"/shots/*.png "$shots"/

@@ -233,6 +233,7 @@ h2 { font-size: 16px; margin: 20px 0 8px; }
 .sidebar .brand { font-weight: 700; padding: 4px 18px 14px; letter-spacing: .02em; }
 .sidebar a { display: block; padding: 8px 18px; color: var(--text); text-decoration: none; border-left: 3px solid transparent; }
 .sidebar a:hover { background: var(--row-hover); }
+.sidebar .nav-group { padding: 14px 18px 4px; font-size: 11.5px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
 .sidebar a[aria-current="page"] { border-left-color: var(--accent); font-weight: 600; background: var(--row-hover); }
 .main { flex: 1; min-width: 0; display: flex; flex-direction: column; }
 .topbar { display: flex; align-items: center; gap: 14px; padding: 8px 20px; background: var(--panel); border-bottom: 1px solid var(--line); min-height: 44px; }
@@ -309,12 +310,43 @@ dialog input { width: 100%; }
   .shell { flex-direction: column; }
   .sidebar { width: auto; display: flex; align-items: center; border-right: none; border-bottom: 1px solid var(--line); padding: 0 8px; overflow-x: auto; }
   .sidebar .brand { padding: 10px; }
-  .sidebar a { border-left: none; border-bottom: 3px solid transparent; padding: 10px; }
+  .sidebar a { border-left: none; border-bottom: 3px solid transparent; padding: 10px; white-space: nowrap; }
+  .sidebar .nav-group { display: none; }
   .sidebar a[aria-current="page"] { border-bottom-color: var(--accent); }
   main { padding: 12px; }
   .topbar { padding: 8px 12px; flex-wrap: wrap; }
   td.excerpt { max-width: 140px; }
 }
+
+/* The monitor: live-refresh control, state tiles, charts. */
+.refresh { display: inline-flex; align-items: center; gap: 6px; font-size: 12.5px; color: var(--muted); }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 10px; margin: 10px 0; }
+.tiles a, .tiles div { display: block; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; color: var(--text); text-decoration: none; }
+.tiles a:hover { background: var(--row-hover); }
+.tiles b { display: block; font-size: 22px; font-variant-numeric: tabular-nums; }
+.tiles span { font-size: 12px; color: var(--muted); }
+.chart { width: 100%; height: 180px; display: block; }
+.chart .grid { stroke: var(--line); stroke-width: 1; }
+.chart .axis { fill: var(--muted); font-size: 11px; }
+.chart .succeeded { fill: var(--ok); }
+.chart .failed { fill: var(--danger); }
+.chart .hit { fill: transparent; }
+.chart g:hover .hit { fill: var(--row-hover); }
+.sparkline polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; }
+.tabs { display: flex; flex-wrap: wrap; gap: 4px; border-bottom: 1px solid var(--line); margin: 8px 0; }
+.tabs button { background: transparent; color: var(--text); border: none; border-bottom: 3px solid transparent; border-radius: 0; padding: 6px 10px; }
+.tabs button[aria-selected="true"] { border-bottom-color: var(--accent); font-weight: 600; }
+.tabs .count { color: var(--muted); font-variant-numeric: tabular-nums; margin-left: 4px; }
+.timeline { list-style: none; padding: 0; margin: 0; }
+.timeline li { border-left: 3px solid var(--line); padding: 4px 0 8px 12px; }
+.timeline li.bad { border-left-color: var(--danger); }
+.timeline li.good { border-left-color: var(--ok); }
+details.json summary { cursor: pointer; color: var(--muted); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.row.top { align-items: start; }
+.panel.half { flex: 1 1 360px; min-width: 0; }
 
 """#),
         ("app.js", #"""
@@ -326,6 +358,9 @@ import { fill } from "./dom.js";
 import * as upload from "./upload.js";
 import * as products from "./products.js";
 import * as webhooks from "./webhooks.js";
+import * as monitor from "./monitor.js";
+import * as tasks from "./tasks.js";
+import * as ops from "./ops.js";
 
 const pages = [
   { pattern: /^\/upload$/, nav: "upload", render: (root) => upload.render(root) },
@@ -333,6 +368,12 @@ const pages = [
   { pattern: /^\/products$/, nav: "products", render: (root) => products.render(root) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (root) => webhooks.render(root) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (root, id) => webhooks.renderOne(root, id) },
+  { pattern: /^\/monitor$/, nav: "monitor", render: (root) => monitor.render(root) },
+  { pattern: /^\/tasks$/, nav: "tasks", render: (root) => tasks.render(root) },
+  { pattern: /^\/tasks\/([^/]+)$/, nav: "tasks", render: (root, id) => tasks.renderOne(root, id) },
+  { pattern: /^\/workers$/, nav: "workers", render: (root) => ops.renderWorkers(root) },
+  { pattern: /^\/queues$/, nav: "queues", render: (root) => ops.renderQueues(root) },
+  { pattern: /^\/schedules$/, nav: "schedules", render: (root) => ops.renderSchedules(root) },
 ];
 
 let leave = null; // the current page's clean-up (stops its streams and timers)
@@ -469,6 +510,100 @@ async function start() {
 }
 
 start();
+
+"""#),
+        ("chart.js", #"""
+// Charts drawn by our own code as inline SVG (no library): the throughput chart of succeeded
+// and failed tasks per point, and a sparkline. Colours come from the stylesheet (.chart …).
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  for (const child of children) if (child) element.append(child);
+  return element;
+}
+
+function label(x, y, text, anchor = "start") {
+  const element = svg("text", { x, y, "text-anchor": anchor, class: "axis" });
+  element.textContent = text;
+  return element;
+}
+
+function pointTime(iso, stepSeconds) {
+  const date = new Date(iso);
+  return stepSeconds >= 3600
+    ? date.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+/**
+ * Stacked bars, succeeded below failed, one per point of GET /stats/timeseries; each bar has a
+ * tooltip with its time and counts. The scale's top is the largest point, rounded up.
+ */
+export function throughputChart(series, { width = 760, height = 180 } = {}) {
+  const points = series.points;
+  const left = 44;
+  const bottom = 20;
+  const plotWidth = width - left - 6;
+  const plotHeight = height - bottom - 8;
+  const largest = Math.max(1, ...points.map((point) => point.succeeded + point.failed));
+  const top = niceCeiling(largest);
+  const slot = plotWidth / Math.max(1, points.length);
+  const bar = Math.max(1, slot - (slot > 4 ? 1 : 0));
+  const chart = svg("svg", {
+    class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", preserveAspectRatio: "none",
+    "aria-label": `Succeeded and failed tasks per ${series.step_seconds / 60} min: ${series.totals.succeeded} succeeded, ${series.totals.failed} failed`,
+  });
+  for (const fraction of [0, 0.5, 1]) {
+    const y = 8 + plotHeight * (1 - fraction);
+    chart.append(svg("line", { x1: left, x2: width - 6, y1: y, y2: y, class: "grid" }));
+    chart.append(label(left - 6, y + 4, formatCount(top * fraction), "end"));
+  }
+  points.forEach((point, index) => {
+    const x = left + index * slot;
+    const ok = (point.succeeded / top) * plotHeight;
+    const bad = (point.failed / top) * plotHeight;
+    const group = svg("g", { "data-succeeded": point.succeeded, "data-failed": point.failed, "data-t": point.t });
+    const title = svg("title");
+    title.textContent = `${pointTime(point.t, series.step_seconds)}: ${point.succeeded} succeeded, ${point.failed} failed` +
+      (point.retried ? `, ${point.retried} retried` : "") + (point.revoked ? `, ${point.revoked} revoked` : "");
+    group.append(title);
+    // An invisible full-height target, so that a thin bar's tooltip is easy to hover.
+    group.append(svg("rect", { x, y: 8, width: slot, height: plotHeight, class: "hit" }));
+    if (ok > 0) group.append(svg("rect", { x, y: 8 + plotHeight - ok, width: bar, height: ok, class: "succeeded" }));
+    if (bad > 0) group.append(svg("rect", { x, y: 8 + plotHeight - ok - bad, width: bar, height: bad, class: "failed" }));
+    chart.append(group);
+  });
+  if (points.length) {
+    chart.append(label(left, height - 4, pointTime(points[0].t, series.step_seconds)));
+    chart.append(label(width - 6, height - 4, "now", "end"));
+  }
+  return chart;
+}
+
+/** A small line of `values` (oldest first), for a queue's recent throughput. */
+export function sparkline(values, { width = 120, height = 26, title = "" } = {}) {
+  const largest = Math.max(1, ...values);
+  const step = width / Math.max(1, values.length - 1);
+  const coordinates = values.map((value, index) => `${(index * step).toFixed(1)},${(height - 2 - (value / largest) * (height - 4)).toFixed(1)}`);
+  const line = svg("svg", { class: "sparkline", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title });
+  const tip = svg("title");
+  tip.textContent = title;
+  line.append(tip, svg("polyline", { points: coordinates.join(" ") }));
+  return line;
+}
+
+function niceCeiling(value) {
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const factor of [1, 2, 2.5, 5, 10]) if (value <= factor * power) return factor * power;
+  return 10 * power;
+}
+
+function formatCount(value) {
+  return value >= 1000 ? `${(value / 1000).toFixed(value >= 10000 ? 0 : 1)}k` : String(Math.round(value));
+}
 
 """#),
         ("dom.js", #"""
@@ -686,6 +821,10 @@ export function setRouteParams(path, params, replace = true) {
 <link rel="modulepreload" href="upload.js">
 <link rel="modulepreload" href="products.js">
 <link rel="modulepreload" href="webhooks.js">
+<link rel="modulepreload" href="monitor.js">
+<link rel="modulepreload" href="tasks.js">
+<link rel="modulepreload" href="ops.js">
+<link rel="modulepreload" href="chart.js">
 <script type="module" src="app.js"></script>
 </head>
 <body>
@@ -695,6 +834,12 @@ export function setRouteParams(path, params, replace = true) {
     <a href="#/upload" data-nav="upload">Upload</a>
     <a href="#/products" data-nav="products">Products</a>
     <a href="#/webhooks" data-nav="webhooks">Webhooks</a>
+    <div class="nav-group">Monitor</div>
+    <a href="#/monitor" data-nav="monitor">Overview</a>
+    <a href="#/tasks" data-nav="tasks">Tasks</a>
+    <a href="#/workers" data-nav="workers">Workers</a>
+    <a href="#/queues" data-nav="queues">Queues</a>
+    <a href="#/schedules" data-nav="schedules">Schedules</a>
   </nav>
   <div class="main">
     <header class="topbar">
@@ -735,6 +880,348 @@ export function setRouteParams(path, params, replace = true) {
 </dialog>
 </body>
 </html>
+
+"""#),
+        ("monitor.js", #"""
+// The task monitor's overview (#/monitor) and what every monitor page shares: live refresh at
+// 1/2/5/10 s or off, paused while the tab is hidden. The overview reads only cheap views (queue
+// depths from the claim index, workers, the per-minute stats rollup, the newest failures), so
+// a refresh costs the server little even with a million finished tasks.
+
+import { request } from "./api.js";
+import { add, ago, fill, h, number, routeParams, setRouteParams } from "./dom.js";
+import { throughputChart } from "./chart.js";
+
+const REFRESH_KEY = "importer.refresh";
+
+/**
+ * Calls `load` now and then every chosen interval while the tab is visible; returns the control
+ * to place on the page and `stop` for the page's clean-up. One load at a time.
+ */
+export function liveRefresh(load) {
+  const select = h("select", { id: "refresh-interval", "aria-label": "Refresh interval" },
+    [["0", "off"], ["1", "1 s"], ["2", "2 s"], ["5", "5 s"], ["10", "10 s"]].map(([value, text]) => h("option", { value }, text)));
+  select.value = localStorage.getItem(REFRESH_KEY) || "5";
+  let timer = null;
+  let stopped = false;
+  let running = false;
+  const schedule = () => {
+    clearTimeout(timer);
+    const seconds = Number(select.value);
+    if (!stopped && seconds > 0 && !document.hidden) timer = setTimeout(tick, seconds * 1000);
+  };
+  async function tick() {
+    if (stopped || running) return;
+    running = true;
+    try {
+      await load();
+    } catch {
+      // The banner says when the server is unreachable; the next tick tries again.
+    } finally {
+      running = false;
+    }
+    schedule();
+  }
+  const visibility = () => (document.hidden ? clearTimeout(timer) : tick());
+  document.addEventListener("visibilitychange", visibility);
+  select.addEventListener("change", () => {
+    localStorage.setItem(REFRESH_KEY, select.value);
+    schedule();
+  });
+  tick();
+  return {
+    control: h("label", { className: "refresh" }, "Refresh", select),
+    refresh: tick,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", visibility);
+    },
+  };
+}
+
+export function stateBadge(state) {
+  const kind = { SUCCESS: "ok", FAILURE: "bad", REVOKED: "warn", RETRY: "warn" }[state] || "";
+  return h("span", { className: `badge ${kind}`, "data-state": state }, state);
+}
+
+export function render(root) {
+  const range = ["1h", "24h", "7d"].includes(routeParams().get("range")) ? routeParams().get("range") : "1h";
+  const tiles = h("div", { className: "tiles", id: "overview-tiles" });
+  const chartBox = h("div", { id: "throughput" });
+  const chartTitle = h("h2", {}, "Throughput");
+  const rangeSelect = h("select", { id: "throughput-range", "aria-label": "Chart range" },
+    [["1h", "last hour, per minute"], ["24h", "last 24 h, per 10 min"], ["7d", "last 7 days, per hour"]].map(([value, text]) => h("option", { value }, text)));
+  rangeSelect.value = range;
+  const queuesBody = h("tbody", { id: "overview-queues" });
+  const timings = h("tbody", { id: "overview-timings" });
+  const failures = h("ul", { className: "timeline", id: "recent-failures" });
+  const live = liveRefresh(load);
+  rangeSelect.addEventListener("change", () => {
+    setRouteParams("/monitor", { range: rangeSelect.value });
+    live.refresh();
+  });
+  add(root,
+    h("div", { className: "toolbar" }, h("h1", {}, "Monitor"), h("span", { className: "spacer" }), live.control),
+    tiles,
+    h("section", { className: "panel" }, h("div", { className: "toolbar" }, chartTitle, h("span", { className: "spacer" }), rangeSelect), chartBox),
+    h("div", { className: "row top" },
+      h("section", { className: "panel half" }, h("h2", {}, "Queues"),
+        h("div", { className: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Queue"), h("th", { className: "num" }, "Waiting"),
+          h("th", { className: "num" }, "Running"), h("th", { className: "num" }, "Delayed"), h("th", { className: "num" }, "Failed"), h("th", {}, "Oldest waiting"))), queuesBody))),
+      h("section", { className: "panel half" }, h("h2", {}, "Recent failures"), failures)),
+    h("section", { className: "panel" }, h("h2", {}, "Run times (last hour)"),
+      h("div", { className: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Task"), h("th", { className: "num" }, "Succeeded"),
+        h("th", { className: "num" }, "Failed"), h("th", { className: "num" }, "p50"), h("th", { className: "num" }, "p95"), h("th", { className: "num" }, "Max"),
+        h("th", { className: "num" }, "Wait p95"))), timings))));
+
+  async function load() {
+    const [queues, workers, series, tasks, failed] = await Promise.all([
+      request("GET", "/queues"), request("GET", "/workers"),
+      request("GET", "/stats/timeseries", { params: { range: rangeSelect.value } }),
+      request("GET", "/stats/tasks", { params: { range: "1h" } }),
+      request("GET", "/tasks", { params: { state: "FAILURE", limit: 5 } }),
+    ]);
+    const sum = (field) => queues.items.reduce((total, queue) => total + queue[field], 0);
+    const online = workers.items.filter((worker) => worker.status === "online");
+    const lastHour = tasks.items.reduce((total, task) => ({ ok: total.ok + task.succeeded, bad: total.bad + task.failed }), { ok: 0, bad: 0 });
+    fill(tiles,
+      tile("Waiting", sum("waiting"), "#/tasks?state=PENDING", "overview-waiting"),
+      tile("Running", sum("running"), "#/tasks?state=STARTED", "overview-running"),
+      tile("Delayed", sum("delayed"), "#/tasks?state=PENDING", "overview-delayed"),
+      tile("Retrying", sum("retrying"), "#/tasks?state=RETRY", "overview-retrying"),
+      tile("Dead letters", sum("failed"), "#/tasks?state=FAILURE", "overview-failed"),
+      tile("Succeeded, 1 h", lastHour.ok, "#/tasks?state=SUCCESS", "overview-succeeded"),
+      tile("Failed, 1 h", lastHour.bad, "#/tasks?state=FAILURE", "overview-failed-hour"),
+      tile("Workers online", online.length, "#/workers", "overview-workers"));
+    chartTitle.textContent = `Throughput: ${number(series.totals.succeeded)} succeeded, ${number(series.totals.failed)} failed`;
+    fill(chartBox, throughputChart(series));
+    fill(queuesBody, queues.items.length ? queues.items.map((queue) => h("tr", {},
+      h("td", {}, h("a", { href: `#/tasks?queue=${encodeURIComponent(queue.name)}` }, queue.name), queue.paused ? h("span", { className: "badge warn" }, "paused") : null),
+      h("td", { className: "num" }, number(queue.waiting)), h("td", { className: "num" }, number(queue.running)),
+      h("td", { className: "num" }, number(queue.delayed)), h("td", { className: "num" }, number(queue.failed)),
+      h("td", { className: "nowrap" }, queue.oldest_waiting_age === null ? "–" : `${queue.oldest_waiting_age.toFixed(1)} s`)))
+      : h("tr", {}, h("td", { colSpan: 6, className: "muted" }, "No queue has tasks.")));
+    fill(failures, failed.items.length ? failed.items.map((task) => h("li", { className: "bad" },
+      h("a", { href: `#/tasks/${task.task_id}` }, task.name), " ", h("span", { className: "muted" }, `${task.queue} · ${ago(task.date_done)}`)))
+      : h("li", { className: "muted" }, "None: no dead letters."));
+    fill(timings, tasks.items.length ? tasks.items.map((task) => h("tr", {},
+      h("td", { className: "wrap" }, h("a", { href: `#/tasks?name=${encodeURIComponent(task.name)}` }, task.name)),
+      h("td", { className: "num" }, number(task.succeeded)), h("td", { className: "num" }, number(task.failed)),
+      h("td", { className: "num" }, seconds(task.runtime.p50)), h("td", { className: "num" }, seconds(task.runtime.p95)),
+      h("td", { className: "num" }, seconds(task.runtime.max)), h("td", { className: "num" }, seconds(task.wait.p95))))
+      : h("tr", {}, h("td", { colSpan: 7, className: "muted" }, "No task finished in the last hour.")));
+    root.dataset.loaded = String(Date.now());
+  }
+
+  return () => live.stop();
+}
+
+function tile(label, value, href, id) {
+  return h("a", { href, id }, h("b", {}, number(value)), h("span", {}, label));
+}
+
+/** A duration in seconds as ms below one second. */
+export function seconds(value) {
+  if (value === null || value === undefined) return "–";
+  if (value < 1) return `${(value * 1000).toFixed(value < 0.01 ? 2 : 1)} ms`;
+  return `${value.toFixed(value < 10 ? 2 : 1)} s`;
+}
+
+"""#),
+        ("ops.js", #"""
+// The monitor's operations pages: workers (#/workers) with quiet / resume / stop, queues
+// (#/queues) with depths, a sparkline, pause / resume and purge, and schedules (#/schedules)
+// with the spec in words, the enabled toggle and Run now. All refresh live.
+
+import { canWrite, request } from "./api.js";
+import { add, ago, confirmDialog, duration, fill, h, number, showError, toast, writeButton } from "./dom.js";
+import { sparkline } from "./chart.js";
+import { liveRefresh } from "./monitor.js";
+
+function page(root, title, hint, table, load) {
+  const live = liveRefresh(async () => {
+    await load();
+    root.dataset.loaded = String(Date.now());
+  });
+  add(root, h("div", { className: "toolbar" }, h("h1", {}, title), h("span", { className: "spacer" }), live.control),
+    h("p", { className: "hint" }, hint), table);
+  return live;
+}
+
+function tableOf(id, headers, body) {
+  return h("div", { className: "table-wrap" }, h("table", { id },
+    h("thead", {}, h("tr", {}, headers.map(([text, numeric]) => h("th", { className: numeric ? "num" : "" }, text)))), body));
+}
+
+/** Runs an action, tells the result, refreshes the page. */
+async function act(live, action, done) {
+  try {
+    await action();
+    toast(done, "ok");
+  } catch (error) {
+    showError(error);
+  }
+  live.refresh();
+}
+
+// MARK: Workers
+
+export function renderWorkers(root) {
+  const body = h("tbody", { id: "workers-body" });
+  const live = page(root, "Workers", "Each worker process, from its heartbeat (every 2 s). Quiet stops it claiming tasks (running ones finish); " +
+    "Stop shuts it down warm. Both are obeyed within a second, whichever process serves this page.", tableOf("workers-table", [
+    ["Worker"], ["Status"], ["Pools"], ["Running now"], ["Processed", true], ["Failed", true], ["Heartbeat"], ["Started"], ["Actions"]], body), load);
+
+  async function load() {
+    const workers = await request("GET", "/workers");
+    fill(body, workers.items.length ? workers.items.map(row) : h("tr", {}, h("td", { colSpan: 9, className: "muted" }, "No worker has sent a heartbeat in the last day.")));
+  }
+
+  function row(worker) {
+    const name = encodeURIComponent(worker.name);
+    const status = worker.control === "stop" ? ["stopping", "warn"] : worker.control === "quiet" ? ["quiet", "warn"]
+      : worker.status === "online" ? ["online", "ok"] : ["stale", "bad"];
+    const control = (verb, label, message) => writeButton(label, {
+      className: "link", "aria-label": `${label} ${worker.name}`,
+      onclick: async () => {
+        if (verb === "stop" && !(await confirmDialog({ title: "Stop this worker?", confirmLabel: "Stop",
+          message: `${worker.name} stops claiming, finishes its running tasks (within shutdown_grace) and exits. It does not start again by itself.` }))) return;
+        act(live, () => request("POST", `/workers/${name}/${verb}`), message);
+      },
+    });
+    return h("tr", { "data-worker": worker.name },
+      h("td", { className: "wrap" }, h("b", {}, worker.name), h("div", { className: "hint" }, `${worker.host} · pid ${worker.pid}`)),
+      h("td", {}, h("span", { className: `badge ${status[1]}`, "data-status": status[0] }, status[0])),
+      h("td", {}, worker.pools.map((pool) => h("span", { className: "badge" }, `${pool.queues.join(", ")} × ${pool.concurrency}`))),
+      h("td", {}, worker.active.length ? worker.active.map((task) => h("div", {},
+        h("a", { href: `#/tasks/${task.task_id}` }, task.name), " ",
+        h("span", { className: "muted" }, `${duration(task.runtime_seconds)}${percent(task.progress)}`))) : h("span", { className: "muted" }, "idle")),
+      h("td", { className: "num" }, number(worker.processed)), h("td", { className: "num" }, number(worker.failed)),
+      h("td", { className: "nowrap" }, `${worker.heartbeat_age_seconds.toFixed(1)} s ago`),
+      h("td", { className: "nowrap" }, ago(worker.started_at)),
+      h("td", { className: "nowrap" }, worker.control === "stop" ? h("span", { className: "muted" }, "stopping") : [
+        worker.control === "quiet" ? control("resume", "Resume", `${worker.name} claims again`) : control("quiet", "Quiet", `${worker.name} stops claiming`),
+        control("stop", "Stop", `${worker.name} is shutting down`)]));
+  }
+  return () => live.stop();
+}
+
+function percent(progress) {
+  if (!progress || typeof progress !== "object") return "";
+  if (typeof progress.percent === "number") return ` · ${progress.percent.toFixed(0)} %`;
+  if (progress.current !== undefined && progress.total) return ` · ${Math.round((100 * progress.current) / progress.total)} %`;
+  return "";
+}
+
+// MARK: Queues
+
+export function renderQueues(root) {
+  const body = h("tbody", { id: "queues-body" });
+  const live = page(root, "Queues", "Tasks per queue now; the line is tasks finished per minute over the last hour. A paused queue keeps its tasks " +
+    "(running ones finish) until it is resumed; purge deletes its waiting tasks.", tableOf("queues-table", [
+    ["Queue"], ["Waiting", true], ["Delayed", true], ["Running", true], ["Retrying", true], ["Dead letters", true], ["Oldest waiting"], ["Last hour"], ["Actions"]], body), load);
+
+  async function load() {
+    const queues = await request("GET", "/queues");
+    const lines = await Promise.all(queues.items.map((queue) => request("GET", "/stats/timeseries", { params: { range: "1h", queue: queue.name } })));
+    fill(body, queues.items.length ? queues.items.map((queue, index) => row(queue, lines[index]))
+      : h("tr", {}, h("td", { colSpan: 9, className: "muted" }, "No queue has tasks yet.")));
+  }
+
+  function row(queue, series) {
+    const name = encodeURIComponent(queue.name);
+    const finished = series.points.map((point) => point.succeeded + point.failed);
+    return h("tr", { "data-queue": queue.name },
+      h("td", {}, h("a", { href: `#/tasks?queue=${name}` }, queue.name), queue.paused ? h("span", { className: "badge warn", "data-paused": "true" }, "paused") : null),
+      h("td", { className: "num" }, number(queue.waiting)), h("td", { className: "num" }, number(queue.delayed)),
+      h("td", { className: "num" }, number(queue.running)), h("td", { className: "num" }, number(queue.retrying)),
+      h("td", { className: "num" }, number(queue.failed)),
+      h("td", { className: "nowrap" }, queue.oldest_waiting_age === null ? "–" : duration(queue.oldest_waiting_age)),
+      h("td", {}, sparkline(finished, { title: `${queue.name}: ${number(series.totals.succeeded + series.totals.failed)} finished in the last hour` })),
+      h("td", { className: "nowrap" },
+        writeButton(queue.paused ? "Resume" : "Pause", { className: "link", "aria-label": `${queue.paused ? "Resume" : "Pause"} ${queue.name}`,
+          onclick: () => act(live, () => request("POST", `/queues/${name}/${queue.paused ? "resume" : "pause"}`), `${queue.name} ${queue.paused ? "resumed" : "paused"}`) }),
+        writeButton("Purge", { className: "link", "aria-label": `Purge ${queue.name}`,
+          onclick: async () => {
+            if (!(await confirmDialog({ title: `Purge ${queue.name}?`, confirmLabel: "Purge", typed: queue.name,
+              message: `Deletes the ${number(queue.waiting + queue.delayed)} waiting and delayed tasks of ${queue.name}. Running tasks finish.` }))) return;
+            act(live, async () => {
+              const answer = await request("POST", `/queues/${name}/purge`);
+              toast(`${number(answer.purged)} tasks deleted`, "ok");
+            }, `${queue.name} purged`);
+          } })));
+  }
+  return () => live.stop();
+}
+
+// MARK: Schedules
+
+export function renderSchedules(root) {
+  const body = h("tbody", { id: "schedules-body" });
+  const live = page(root, "Schedules", "Beat's periodic tasks (the configured schedules and the built-in ones). Each due time is enqueued exactly once, " +
+    "whichever process runs beat. Run now enqueues one more run without changing the timing.", tableOf("schedules-table", [
+    ["Name"], ["Task"], ["When"], ["Zone"], ["Enabled"], ["Next run"], ["Last run"], ["Actions"]], body), load);
+
+  async function load() {
+    const schedules = await request("GET", "/schedules", { params: { limit: 1000 } });
+    fill(body, schedules.items.length ? schedules.items.map(row) : h("tr", {}, h("td", { colSpan: 8, className: "muted" }, "No schedules.")));
+  }
+
+  function row(schedule) {
+    const name = encodeURIComponent(schedule.name);
+    const toggle = h("input", { type: "checkbox", checked: schedule.enabled, "aria-label": `Enabled: ${schedule.name}` });
+    toggle.disabled = !canWrite();
+    toggle.addEventListener("change", () => act(live, () => request("POST", `/schedules/${name}/${toggle.checked ? "enable" : "disable"}`),
+      `${schedule.name} ${toggle.checked ? "enabled" : "disabled"}`));
+    return h("tr", { "data-schedule": schedule.name },
+      h("td", {}, h("b", {}, schedule.name), schedule.configured ? null : h("div", { className: "hint" }, "no longer configured")),
+      h("td", { className: "wrap" }, h("a", { href: `#/tasks?name=${encodeURIComponent(schedule.task)}` }, schedule.task), h("div", { className: "hint" }, `queue ${schedule.queue}`)),
+      h("td", {}, describeSpec(schedule.spec), h("div", { className: "hint mono" }, schedule.spec)),
+      h("td", {}, schedule.timezone),
+      h("td", {}, toggle),
+      h("td", { className: "nowrap" }, schedule.enabled && schedule.next_run ? ago(schedule.next_run) : "–"),
+      h("td", { className: "nowrap" }, schedule.last_task_id ? h("a", { href: `#/tasks/${schedule.last_task_id}` }, ago(schedule.last_run)) : ago(schedule.last_run)),
+      h("td", {}, writeButton("Run now", { className: "link", "aria-label": `Run ${schedule.name} now`,
+        onclick: () => act(live, async () => {
+          const answer = await request("POST", `/schedules/${name}/run`);
+          toast(h("span", {}, "Submitted ", h("a", { href: `#/tasks/${answer.task_id}` }, "the task")), "ok");
+        }, `${schedule.name} submitted`) })));
+  }
+  return () => live.stop();
+}
+
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/** "every 300s" or a five-field cron expression, in words where the pattern is a common one. */
+export function describeSpec(spec) {
+  const every = spec.match(/^every ([0-9.]+)s$/);
+  if (every) {
+    const seconds = Number(every[1]);
+    if (seconds % 86400 === 0) return plural(seconds / 86400, "day");
+    if (seconds % 3600 === 0) return plural(seconds / 3600, "hour");
+    if (seconds % 60 === 0) return plural(seconds / 60, "minute");
+    return plural(seconds, "second");
+  }
+  const fields = spec.trim().split(/\s+/);
+  if (fields.length !== 5) return spec;
+  const [minute, hour, day, month, weekday] = fields;
+  const number = (text) => /^\d+$/.test(text);
+  const at = number(minute) && number(hour) ? `at ${hour.padStart(2, "0")}:${minute.padStart(2, "0")}` : null;
+  const step = minute.match(/^\*\/(\d+)$/);
+  if (step && hour === "*" && day === "*" && month === "*" && weekday === "*") return plural(Number(step[1]), "minute");
+  if (minute === "*" && hour === "*" && day === "*" && month === "*" && weekday === "*") return "every minute";
+  if (number(minute) && hour === "*" && day === "*" && month === "*" && weekday === "*") return `every hour at :${minute.padStart(2, "0")}`;
+  if (at && day === "*" && month === "*" && weekday === "*") return `every day ${at}`;
+  if (at && day === "*" && month === "*" && number(weekday)) return `every ${WEEKDAYS[Number(weekday) % 7]} ${at}`;
+  if (at && day === "*" && month === "*" && weekday === "1-5") return `every weekday ${at}`;
+  if (at && number(day) && month === "*" && weekday === "*") return `on day ${day} of every month ${at}`;
+  return `cron ${spec}`;
+}
+
+function plural(count, unit) {
+  return count === 1 ? `every ${unit}` : `every ${number(count)} ${unit}s`;
+}
 
 """#),
         ("products.js", #"""
@@ -1073,6 +1560,350 @@ function problem(tr, error) {
 function clearProblem(tr) {
   if (tr.problem) tr.problem.remove();
   tr.problem = null;
+}
+
+"""#),
+        ("tasks.js", #"""
+// The monitor's tasks: the list (#/tasks) with state tabs and their counts, filters kept in the
+// URL, rows or all matching selected for revoke / retry / delete, and the Run task form; and one
+// task (#/tasks/{id}) with its message, progress, result, error and attempt timeline.
+
+import { canWrite, request } from "./api.js";
+import { add, ago, confirmDialog, copyButton, debounce, fill, h, number, progressBar, routeParams, setRouteParams, showError, time, toast, writeButton } from "./dom.js";
+import { liveRefresh, seconds, stateBadge } from "./monitor.js";
+
+const STATES = ["PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED"];
+const FILTERS = ["name", "queue", "worker", "q", "since", "until"];
+const PAGE = 50;
+
+export function render(root) {
+  const params = routeParams();
+  const filters = Object.fromEntries(FILTERS.map((key) => [key, params.get(key) || ""]));
+  let state = STATES.includes(params.get("state")) ? params.get("state") : "";
+  let offset = Math.max(0, Number(params.get("offset")) || 0);
+  let selected = new Set();
+  let allMatching = false;
+  let shown = { items: [], total: 0 };
+
+  const tabs = h("div", { className: "tabs", role: "tablist", id: "state-tabs" });
+  const inputs = {
+    name: h("input", { type: "text", id: "filter-name", placeholder: "exact task name", value: filters.name }),
+    queue: h("input", { type: "text", id: "filter-queue", placeholder: "queue", value: filters.queue }),
+    worker: h("input", { type: "text", id: "filter-worker", placeholder: "importer@host:pid", value: filters.worker }),
+    q: h("input", { type: "search", id: "filter-q", placeholder: "id prefix, or text in name, args, kwargs, error", value: filters.q }),
+    since: h("input", { type: "datetime-local", id: "filter-since", value: localInput(filters.since) }),
+    until: h("input", { type: "datetime-local", id: "filter-until", value: localInput(filters.until) }),
+  };
+  const labels = { name: "Name", queue: "Queue", worker: "Worker", q: "Search", since: "Enqueued from", until: "Enqueued before" };
+  const selection = h("span", { id: "selection", className: "hint" });
+  const selectAll = h("button", { type: "button", className: "link", id: "select-all-matching", hidden: true });
+  const body = h("tbody", { id: "tasks-body" });
+  const header = h("input", { type: "checkbox", id: "select-page", "aria-label": "Select every task on this page" });
+  const pager = h("div", { className: "pager", id: "tasks-pager" });
+  const formPanel = h("section", { className: "panel", id: "run-task-panel", hidden: true });
+  const live = liveRefresh(load);
+
+  add(root,
+    h("div", { className: "toolbar" }, h("h1", {}, "Tasks"), h("span", { className: "spacer" }), live.control,
+      writeButton("Run task", { id: "run-task", onclick: () => openRunForm(formPanel) })),
+    formPanel, tabs,
+    h("div", { className: "row" }, FILTERS.map((key) => h("label", { htmlFor: inputs[key].id }, labels[key], inputs[key])),
+      h("button", { type: "button", className: "secondary", onclick: clearFilters }, "Clear")),
+    h("div", { className: "toolbar" }, selection, selectAll, h("span", { className: "spacer" }),
+      ["revoke", "retry", "delete"].map((action) => writeButton(action[0].toUpperCase() + action.slice(1), {
+        className: action === "delete" ? "danger" : "secondary", id: `bulk-${action}`, onclick: () => bulk(action) }))),
+    h("div", { className: "table-wrap" }, h("table", { id: "tasks-table" }, h("thead", {}, h("tr", {}, h("th", {}, header), h("th", {}, "Task"),
+      h("th", {}, "State"), h("th", {}, "Queue"), h("th", {}, "Worker"), h("th", {}, "Enqueued"), h("th", {}, "Finished"),
+      h("th", { className: "num" }, "Retries"))), body)),
+    pager);
+
+  const refilter = debounce(() => {
+    for (const key of FILTERS) filters[key] = key === "since" || key === "until" ? isoOf(inputs[key].value) : inputs[key].value.trim();
+    offset = 0;
+    resetSelection();
+    live.refresh();
+  }, 300);
+  for (const key of FILTERS) inputs[key].addEventListener("input", refilter);
+  header.addEventListener("change", () => {
+    allMatching = false;
+    for (const task of shown.items) header.checked ? selected.add(task.task_id) : selected.delete(task.task_id);
+    drawRows();
+  });
+  selectAll.addEventListener("click", () => {
+    allMatching = !allMatching;
+    drawRows();
+  });
+
+  function clearFilters() {
+    for (const key of FILTERS) inputs[key].value = "";
+    refilter();
+  }
+
+  function resetSelection() {
+    selected = new Set();
+    allMatching = false;
+  }
+
+  /** The filters set (the bulk route refuses empty values, as the listing ignores them). */
+  function query() {
+    return Object.fromEntries(Object.entries({ ...filters, state }).filter(([, value]) => value));
+  }
+
+  async function load() {
+    setRouteParams("/tasks", { ...query(), offset: offset || "" });
+    const [page, counts] = await Promise.all([
+      request("GET", "/tasks", { params: { ...query(), limit: PAGE, offset } }),
+      request("GET", "/tasks/counts", { params: filters }),
+    ]);
+    shown = page;
+    drawTabs(counts);
+    drawRows();
+    drawPager();
+    root.dataset.loaded = String(Date.now());
+  }
+
+  function drawTabs(counts) {
+    const tab = (value, label, count) => h("button", {
+      type: "button", role: "tab", "aria-selected": String(state === value), "data-state": value || "ALL",
+      onclick: () => {
+        state = value;
+        offset = 0;
+        resetSelection();
+        live.refresh();
+      },
+    }, label, h("span", { className: "count" }, number(count)));
+    fill(tabs, tab("", "All", counts.total), STATES.map((value) => tab(value, value[0] + value.slice(1).toLowerCase(), counts.counts[value])));
+  }
+
+  function drawRows() {
+    fill(body, shown.items.length ? shown.items.map((task) => {
+      const box = h("input", { type: "checkbox", checked: allMatching || selected.has(task.task_id), disabled: allMatching, "aria-label": `Select ${task.task_id}` });
+      box.addEventListener("change", () => {
+        box.checked ? selected.add(task.task_id) : selected.delete(task.task_id);
+        drawSelection();
+      });
+      return h("tr", { "data-id": task.task_id },
+        h("td", {}, box),
+        h("td", { className: "wrap" }, h("a", { href: `#/tasks/${task.task_id}` }, task.name), h("div", { className: "hint mono" }, task.task_id)),
+        h("td", {}, stateBadge(task.state)),
+        h("td", {}, task.queue),
+        h("td", { className: "wrap" }, task.worker || "–"),
+        h("td", { className: "nowrap", title: time(task.enqueued_at) }, ago(task.enqueued_at)),
+        h("td", { className: "nowrap", title: time(task.date_done) }, task.date_done ? ago(task.date_done) : "–"),
+        h("td", { className: "num" }, number(task.retries)));
+    }) : h("tr", {}, h("td", { colSpan: 8, className: "empty" }, "No task matches.")));
+    header.checked = allMatching || (shown.items.length > 0 && shown.items.every((task) => selected.has(task.task_id)));
+    drawSelection();
+  }
+
+  function drawSelection() {
+    const count = allMatching ? shown.total : selected.size;
+    selection.textContent = allMatching ? `All ${number(count)} matching tasks selected.` : count ? `${number(count)} selected.` : "Select tasks to act on them.";
+    selectAll.hidden = !(allMatching || (header.checked && shown.total > shown.items.length));
+    selectAll.textContent = allMatching ? "Select only this page" : `Select all ${number(shown.total)} matching`;
+    for (const action of ["revoke", "retry", "delete"]) {
+      const button = document.getElementById(`bulk-${action}`);
+      if (button && canWrite()) button.disabled = count === 0;
+    }
+  }
+
+  function drawPager() {
+    const last = Math.max(0, Math.ceil(shown.total / PAGE) - 1);
+    const current = Math.floor(offset / PAGE);
+    const go = (page) => {
+      offset = page * PAGE;
+      live.refresh();
+    };
+    fill(pager, h("button", { type: "button", className: "secondary", disabled: current === 0, onclick: () => go(current - 1) }, "‹ Newer"),
+      h("span", { className: "hint" }, `Page ${number(current + 1)} of ${number(last + 1)} · ${number(shown.total)} tasks`),
+      h("button", { type: "button", className: "secondary", disabled: current >= last, onclick: () => go(current + 1) }, "Older ›"));
+  }
+
+  async function bulk(action) {
+    const count = allMatching ? shown.total : selected.size;
+    if (!count) return;
+    const what = { revoke: "Revoke stops waiting tasks and asks running ones to stop (within a second).",
+      retry: "Retry runs each failed or revoked task again as a new, linked task.",
+      delete: "Delete removes finished tasks with their history. Unfinished ones are skipped." }[action];
+    if ((allMatching || action === "delete") && !(await confirmDialog({
+      title: `${action[0].toUpperCase() + action.slice(1)} ${number(count)} task${count === 1 ? "" : "s"}?`,
+      message: `${what}${allMatching ? " Every task matching the filters is included, also those not on this page." : ""}`,
+      confirmLabel: action[0].toUpperCase() + action.slice(1),
+    }))) return;
+    const body = allMatching ? { action, filter: query() } : { action, ids: [...selected] };
+    try {
+      const answer = await request("POST", "/tasks/bulk", { body });
+      toast(`${action}: ${number(answer.done)} done, ${number(answer.skipped)} skipped of ${number(answer.matched)}`, "ok");
+      resetSelection();
+    } catch (error) {
+      showError(error);
+    }
+    live.refresh();
+  }
+
+  return () => live.stop();
+}
+
+async function openRunForm(panel) {
+  if (!panel.hidden) {
+    panel.hidden = true;
+    return;
+  }
+  let names = [];
+  try {
+    names = (await request("GET", "/celery/workers")).workers.registered_tasks;
+  } catch (error) {
+    return showError(error);
+  }
+  const name = h("select", { id: "run-name", required: true }, names.map((value) => h("option", { value }, value)));
+  const args = h("textarea", { id: "run-args", rows: 2, placeholder: "[1, 2]" });
+  const kwargs = h("textarea", { id: "run-kwargs", rows: 2, placeholder: "{\"key\": \"value\"}" });
+  const queue = h("input", { type: "text", id: "run-queue", placeholder: "the task's own queue" });
+  const priority = h("input", { type: "number", id: "run-priority", min: 0, max: 9, value: 5 });
+  const countdown = h("input", { type: "number", id: "run-countdown", min: 0, step: "any", placeholder: "0" });
+  const message = h("p", { className: "error", role: "alert", id: "run-error" });
+  const form = h("form", { id: "run-form" }, h("h2", {}, "Run task"),
+    h("div", { className: "row" }, h("label", { htmlFor: "run-name" }, "Registered task", name), h("label", { htmlFor: "run-queue" }, "Queue", queue),
+      h("label", { htmlFor: "run-priority" }, "Priority (0–9)", priority), h("label", { htmlFor: "run-countdown" }, "Countdown (s)", countdown)),
+    h("label", { htmlFor: "run-args" }, "args (JSON array)"), args, h("label", { htmlFor: "run-kwargs" }, "kwargs (JSON object)"), kwargs, message,
+    h("div", { className: "actions" }, h("button", { type: "button", className: "secondary", onclick: () => { panel.hidden = true; } }, "Cancel"),
+      h("button", { type: "submit", id: "run-submit" }, "Submit")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    const body = { name: name.value, priority: Number(priority.value) };
+    try {
+      if (args.value.trim()) body.args = JSON.parse(args.value);
+      if (kwargs.value.trim()) body.kwargs = JSON.parse(kwargs.value);
+    } catch (error) {
+      message.textContent = `Not JSON: ${error.message}`;
+      return;
+    }
+    if (queue.value.trim()) body.queue = queue.value.trim();
+    if (countdown.value) body.countdown = Number(countdown.value);
+    try {
+      const answer = await request("POST", "/tasks", { body });
+      panel.hidden = true;
+      toast(h("span", {}, "Submitted ", h("a", { href: `#/tasks/${answer.task_id}`, id: "submitted-task" }, answer.task_id)), "ok");
+    } catch (error) {
+      message.textContent = error.message;
+    }
+  });
+  fill(panel, form);
+  panel.hidden = false;
+  name.focus();
+}
+
+// MARK: One task
+
+export function renderOne(root, id) {
+  const box = h("div", { id: "task-detail" });
+  const live = liveRefresh(load);
+  add(root, h("div", { className: "toolbar" }, h("a", { href: "#/tasks" }, "‹ Tasks"), h("span", { className: "spacer" }), live.control), box);
+
+  async function load() {
+    let task;
+    try {
+      task = await request("GET", `/tasks/${encodeURIComponent(id)}`);
+    } catch (error) {
+      fill(box, h("h1", {}, "Task"), h("p", { className: "error" }, error.message));
+      live.stop();
+      return;
+    }
+    fill(box, await detail(task, live));
+    root.dataset.loaded = String(Date.now());
+    if (["SUCCESS", "FAILURE", "REVOKED"].includes(task.state)) live.stop(); // nothing changes any more but a retry link
+  }
+  return () => live.stop();
+}
+
+async function detail(task, live) {
+  const finished = ["SUCCESS", "FAILURE", "REVOKED"].includes(task.state);
+  const act = async (action, done) => {
+    try {
+      const answer = await action();
+      toast(done, "ok");
+      if (answer && answer.task_id && answer.retry_of) location.hash = `#/tasks/${answer.task_id}`;
+    } catch (error) {
+      showError(error);
+    }
+    live.refresh();
+  };
+  const facts = [["Id", h("span", { className: "mono" }, task.task_id, " ", copyButton(task.task_id))], ["State", stateBadge(task.state)],
+    ["Queue", task.queue], ["Priority", task.priority], ["Worker", task.worker || "–"], ["Enqueued", time(task.enqueued_at)],
+    ["Due (ETA)", time(task.run_at)], ["Started", time(task.started_at)], ["Finished", time(task.date_done)],
+    ["Runtime", task.started_at && task.date_done ? seconds((new Date(task.date_done) - new Date(task.started_at)) / 1000) : "–"],
+    ["Deliveries", `${task.deliveries} (${task.retries} retries, ${task.lost_deliveries} lost)`], ["Result kept until", time(task.expires_at)]];
+  const links = await relatedLinks(task);
+  const progress = progressOf(task);
+  return [
+    h("div", { className: "toolbar" }, h("h1", { className: "wrap" }, task.name), h("span", { className: "spacer" }),
+      finished ? null : writeButton("Revoke", { id: "task-revoke", className: "danger",
+        onclick: () => act(() => request("POST", `/tasks/${task.task_id}/revoke`), "Revoke requested") }),
+      ["FAILURE", "REVOKED"].includes(task.state) && !task.retried_as ? writeButton("Retry", { id: "task-retry",
+        onclick: () => act(() => request("POST", `/tasks/${task.task_id}/retry`), "Submitted again") }) : null),
+    h("section", { className: "panel" }, h("dl", { className: "facts" }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+      links.length ? h("p", {}, links) : null),
+    progress,
+    task.error ? h("section", { className: "panel" }, h("h2", {}, "Error"), h("p", { className: "error", id: "task-error" }, `${task.error.type}: ${task.error.message}`),
+      task.error.context ? json("Context", task.error.context) : null) : null,
+    h("section", { className: "panel" }, h("h2", {}, "Message and result"), json("args", task.args, true), json("kwargs", task.kwargs, true),
+      json("result", task.result, task.state === "SUCCESS")),
+    h("section", { className: "panel" }, h("h2", {}, "Attempts"), h("ol", { className: "timeline", id: "attempts" }, task.attempts.length ? task.attempts.map((attempt) =>
+      h("li", { className: attempt.outcome === "SUCCESS" ? "good" : attempt.error || ["FAILURE", "LOST"].includes(attempt.outcome) ? "bad" : "" },
+        h("b", {}, `Delivery ${attempt.delivery}: ${attempt.outcome || "running"}`), " ",
+        h("span", { className: "muted" }, `${attempt.worker} · ${time(attempt.started_at)} → ${attempt.finished_at ? time(attempt.finished_at) : "…"}`),
+        attempt.error ? h("div", { className: "error" }, `${attempt.error.type}: ${attempt.error.message}`) : null))
+      : h("li", { className: "muted" }, task.state === "REVOKED" ? "Revoked before it ran." : "Not started yet."))),
+  ];
+}
+
+function progressOf(task) {
+  const meta = task.progress;
+  if (!meta || typeof meta !== "object") return null;
+  const percent = typeof meta.percent === "number" ? meta.percent : meta.total ? (100 * meta.current) / meta.total : null;
+  if (percent === null) return h("section", { className: "panel" }, h("h2", {}, "Progress"), json("meta", meta, true));
+  const bar = progressBar("Progress");
+  bar.set(percent, task.state === "SUCCESS" ? "done" : task.state === "FAILURE" ? "failed" : "");
+  bar.element.id = "task-progress";
+  return h("section", { className: "panel" }, h("h2", {}, `Progress: ${percent.toFixed(1)} %`), bar.element,
+    meta.message || meta.stage ? h("p", { className: "hint" }, meta.message || meta.stage) : null);
+}
+
+/** Links to the task it re-runs or that re-runs it, and to its import or webhook delivery. */
+async function relatedLinks(task) {
+  const links = [];
+  if (task.retry_of) links.push(h("a", { href: `#/tasks/${task.retry_of}`, id: "link-retry-of" }, "re-runs an earlier task"), " ");
+  if (task.retried_as) links.push(h("a", { href: `#/tasks/${task.retried_as}`, id: "link-retried-as" }, "re-run as a later task"), " ");
+  const importID = task.kwargs && task.kwargs.import_id;
+  if (importID) links.push(h("a", { href: `#/imports/${encodeURIComponent(importID)}`, id: "link-import" }, "its import"), " ");
+  const deliveryID = task.kwargs && task.kwargs.delivery_id;
+  if (deliveryID) {
+    try {
+      const delivery = await request("GET", `/webhooks/deliveries/${encodeURIComponent(deliveryID)}`);
+      links.push(h("a", { href: `#/webhooks/${delivery.webhook_id}`, id: "link-delivery" }, `its webhook delivery (${delivery.event}, ${delivery.state})`));
+    } catch {
+      links.push(h("span", { className: "muted" }, "its webhook delivery is gone"));
+    }
+  }
+  return links;
+}
+
+function json(label, value, open = false) {
+  const text = JSON.stringify(value, null, 2);
+  return h("details", { className: "json", open }, h("summary", {}, label, " ", copyButton(text)), h("pre", {}, text));
+}
+
+/** The URL's ISO time as a datetime-local value, and back. */
+function localInput(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (isNaN(date)) return "";
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function isoOf(local) {
+  return local ? new Date(local).toISOString() : "";
 }
 
 """#),

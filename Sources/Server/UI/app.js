@@ -6,6 +6,9 @@ import { fill } from "./dom.js";
 import * as upload from "./upload.js";
 import * as products from "./products.js";
 import * as webhooks from "./webhooks.js";
+import * as monitor from "./monitor.js";
+import * as tasks from "./tasks.js";
+import * as ops from "./ops.js";
 
 const pages = [
   { pattern: /^\/upload$/, nav: "upload", render: (root) => upload.render(root) },
@@ -13,6 +16,12 @@ const pages = [
   { pattern: /^\/products$/, nav: "products", render: (root) => products.render(root) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (root) => webhooks.render(root) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (root, id) => webhooks.renderOne(root, id) },
+  { pattern: /^\/monitor$/, nav: "monitor", render: (root) => monitor.render(root) },
+  { pattern: /^\/tasks$/, nav: "tasks", render: (root) => tasks.render(root) },
+  { pattern: /^\/tasks\/([^/]+)$/, nav: "tasks", render: (root, id) => tasks.renderOne(root, id) },
+  { pattern: /^\/workers$/, nav: "workers", render: (root) => ops.renderWorkers(root) },
+  { pattern: /^\/queues$/, nav: "queues", render: (root) => ops.renderQueues(root) },
+  { pattern: /^\/schedules$/, nav: "schedules", render: (root) => ops.renderSchedules(root) },
 ];
 
 let leave = null; // the current page's clean-up (stops its streams and timers)

@@ -18,6 +18,14 @@ public enum TestTasks {
             })
         registry.register(
             TaskDefinition(name: fail) { context in
+                // `unless_exists`: a failure of the outside world (no retry) until that file exists,
+                // so that a test can fix the cause and retry the dead letter by hand.
+                if let path = context.kwargs["unless_exists"]?.stringValue {
+                    guard FileManager.default.fileExists(atPath: path) else {
+                        throw TaskErrorInfo(type: "FileMissing", message: "\(path) does not exist (yet)")
+                    }
+                    return ["found": .string(path)]
+                }
                 let times = Int(try argument(context, "times", position: 0))
                 // `retries` counts earlier runs that asked for a retry: fail the first `times` runs.
                 if context.retries < times {
