@@ -59,6 +59,11 @@ def el(selector):
     return d.find_element(By.CSS_SELECTOR, selector)
 
 
+def click(selector):
+    """Clicks the element, found again if a live refresh replaced it meanwhile."""
+    wait(lambda: el(selector).click() or True, f"to click {selector}")
+
+
 def els(selector):
     return d.find_elements(By.CSS_SELECTOR, selector)
 

@@ -6,9 +6,6 @@ import { fill } from "./dom.js";
 import * as upload from "./upload.js";
 import * as products from "./products.js";
 import * as webhooks from "./webhooks.js";
-import * as monitor from "./monitor.js";
-import * as tasks from "./tasks.js";
-import * as ops from "./ops.js";
 
 const pages = [
   { pattern: /^\/upload$/, nav: "upload", render: (root) => upload.render(root) },
@@ -16,15 +13,17 @@ const pages = [
   { pattern: /^\/products$/, nav: "products", render: (root) => products.render(root) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (root) => webhooks.render(root) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (root, id) => webhooks.renderOne(root, id) },
-  { pattern: /^\/monitor$/, nav: "monitor", render: (root) => monitor.render(root) },
-  { pattern: /^\/tasks$/, nav: "tasks", render: (root) => tasks.render(root) },
-  { pattern: /^\/tasks\/([^/]+)$/, nav: "tasks", render: (root, id) => tasks.renderOne(root, id) },
-  { pattern: /^\/workers$/, nav: "workers", render: (root) => ops.renderWorkers(root) },
-  { pattern: /^\/queues$/, nav: "queues", render: (root) => ops.renderQueues(root) },
-  { pattern: /^\/schedules$/, nav: "schedules", render: (root) => ops.renderSchedules(root) },
+  // The monitor's modules load when first opened: the first load of the UI stays as small.
+  { pattern: /^\/monitor$/, nav: "monitor", render: (root) => import("./monitor.js").then((m) => m.render(root)) },
+  { pattern: /^\/tasks$/, nav: "tasks", render: (root) => import("./tasks.js").then((m) => m.render(root)) },
+  { pattern: /^\/tasks\/([^/]+)$/, nav: "tasks", render: (root, id) => import("./tasks.js").then((m) => m.renderOne(root, id)) },
+  { pattern: /^\/workers$/, nav: "workers", render: (root) => import("./ops.js").then((m) => m.renderWorkers(root)) },
+  { pattern: /^\/queues$/, nav: "queues", render: (root) => import("./ops.js").then((m) => m.renderQueues(root)) },
+  { pattern: /^\/schedules$/, nav: "schedules", render: (root) => import("./ops.js").then((m) => m.renderSchedules(root)) },
 ];
 
 let leave = null; // the current page's clean-up (stops its streams and timers)
+let visit = 0; // which routing is current, for pages whose module loads first
 
 function route() {
   if (!location.hash || location.hash === "#" || location.hash === "#/") {
@@ -49,7 +48,15 @@ function route() {
   fill(root);
   delete root.dataset.loaded; // each page counts its own loads (the browser test waits on it)
   const match = path.match(page.pattern);
-  leave = page.render(root, match[1] && decodeURIComponent(match[1])) || null;
+  const rendered = page.render(root, match[1] && decodeURIComponent(match[1]));
+  const current = ++visit;
+  if (rendered instanceof Promise) {
+    // Left before its module arrived: its clean-up runs at once.
+    rendered.then((cleanUp) => (current === visit ? (leave = cleanUp || null) : cleanUp && cleanUp()))
+      .catch((error) => current === visit && fill(root, `This page could not be loaded: ${error.message}`));
+  } else {
+    leave = rendered || null;
+  }
 }
 
 function showSession() {
