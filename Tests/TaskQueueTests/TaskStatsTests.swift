@@ -42,6 +42,22 @@ import Testing
         let other = rows.filter { $0.key.queue == "other" }
         #expect(other.map(\.revoked) == [1])
         #expect(other.map(\.runtime.count) == [0])
+
+        // Summed per point by the store, of one queue or all.
+        let window = (minute - 59)..<(minute + 1)
+        let all = try await store.taskThroughput(minutes: window, step: 60, name: nil, queue: nil)
+        #expect(all == [ThroughputPoint(minute: minute - 59, succeeded: 1, failed: 1, retried: 1, revoked: 1)])
+        let others = try await store.taskThroughput(minutes: window, step: 1, name: nil, queue: "other")
+        #expect(others.map(\.revoked) == [1])
+        #expect(try await store.taskThroughput(minutes: window, step: 60, name: "nothing", queue: nil).isEmpty)
+
+        // Merged per name over the window, with the queues it ran on.
+        let byName = try await store.taskStatsByName(minutes: window, name: nil, queue: nil)
+        #expect(byName.map(\.stats.key.name) == ["work"])
+        #expect(byName.first?.queues == ["default", "other"])
+        #expect(byName.first.map { [$0.stats.succeeded, $0.stats.failed, $0.stats.retried, $0.stats.revoked] } == [1, 1, 1, 1] as [Int])
+        #expect(byName.first?.stats.runtime == work.runtime)
+        #expect(try await store.taskStatsByName(minutes: window, name: nil, queue: "other").first?.stats.runtime.count == 0)
     }
 
     @Test(arguments: Backend.allCases)

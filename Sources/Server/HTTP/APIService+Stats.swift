@@ -42,32 +42,28 @@ extension APIService {
         return range
     }
 
-    /// The rows of `range` up to this minute, of one task name and/or queue if asked; and the
-    /// first minute of the first point.
-    private func statsRows(_ request: APIRequest, _ range: StatsRange) async throws -> (rows: [TaskStatsRow], first: Int, last: Int) {
+    /// The minutes of `range` up to this one, aligned on the point's width (so that a refresh
+    /// keeps the points' boundaries); and the name and queue asked for.
+    private func statsScope(_ request: APIRequest, _ range: StatsRange) -> (minutes: Range<Int>, name: String?, queue: String?) {
         let last = TaskStatsRow.Key(at: now(), name: "", queue: "").minute
-        // Points are aligned on their width, so that a refresh keeps their boundaries.
         let first = ((last - range.minutes) / range.step + 1) * range.step
         let name = request.query("name").flatMap { $0.isEmpty ? nil : $0 }
         let queue = request.query("queue").flatMap { $0.isEmpty ? nil : $0 }
-        let rows = try await store.taskStats(minutes: first..<(last + 1)).filter { row in
-            (name == nil || row.key.name == name) && (queue == nil || row.key.queue == queue)
-        }
-        return (rows, first, last)
+        return (first..<(last + 1), name, queue)
     }
 
-    /// Succeeded, failed, retried and revoked per point, oldest first, every point present.
+    /// Succeeded, failed, retried and revoked per point, oldest first, every point present
+    /// (summed by the database: a week is 10,080 minutes per name and queue).
     private func timeseries(_ request: APIRequest) async throws -> Response {
         let range = try statsRange(request)
-        let (rows, first, last) = try await statsRows(request, range)
-        let count = (last - first) / range.step + 1
-        var points = Array(repeating: [0, 0, 0, 0], count: count)
+        let scope = statsScope(request, range)
+        let first = scope.minutes.lowerBound
+        var points = Array(repeating: [0, 0, 0, 0], count: (scope.minutes.count + range.step - 1) / range.step)
         var totals = [0, 0, 0, 0]
-        for row in rows {
-            let index = (row.key.minute - first) / range.step
-            let values = [row.succeeded, row.failed, row.retried, row.revoked]
+        for point in try await store.taskThroughput(minutes: scope.minutes, step: range.step, name: scope.name, queue: scope.queue) {
+            let values = [point.succeeded, point.failed, point.retried, point.revoked]
             for field in 0..<4 {
-                points[index][field] += values[field]
+                points[(point.minute - first) / range.step][field] += values[field]
                 totals[field] += values[field]
             }
         }
@@ -91,18 +87,14 @@ extension APIService {
     /// Per task name over the range: outcomes and runtime / wait percentiles.
     private func taskSummaries(_ request: APIRequest) async throws -> Response {
         let range = try statsRange(request)
-        let (rows, _, _) = try await statsRows(request, range)
-        var byName: [String: (row: TaskStatsRow, queues: Set<String>)] = [:]
-        for row in rows {
-            byName[row.key.name, default: (TaskStatsRow(key: .init(minute: 0, name: row.key.name, queue: "")), [])].row.merge(row)
-            byName[row.key.name]?.queues.insert(row.key.queue)
-        }
-        let items: [JSONValue] = byName.values
-            .sorted { ($0.row.succeeded + $0.row.failed, $1.row.key.name) > ($1.row.succeeded + $1.row.failed, $0.row.key.name) }
-            .map { entry in
-                let row = entry.row
+        let scope = statsScope(request, range)
+        let summaries = try await store.taskStatsByName(minutes: scope.minutes, name: scope.name, queue: scope.queue)
+        let items: [JSONValue] = summaries
+            .sorted { ($0.stats.succeeded + $0.stats.failed, $1.stats.key.name) > ($1.stats.succeeded + $1.stats.failed, $0.stats.key.name) }
+            .map { summary in
+                let row = summary.stats
                 return [
-                    "name": .string(row.key.name), "queues": .array(entry.queues.sorted().map { .string($0) }),
+                    "name": .string(row.key.name), "queues": .array(summary.queues.map { .string($0) }),
                     "succeeded": .int(Int64(row.succeeded)), "failed": .int(Int64(row.failed)),
                     "retried": .int(Int64(row.retried)), "revoked": .int(Int64(row.revoked)),
                     "runtime": Self.json(row.runtime), "wait": Self.json(row.wait),

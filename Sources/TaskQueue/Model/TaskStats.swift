@@ -121,6 +121,35 @@ public struct TaskStatsRow: Sendable, Equatable {
     }
 }
 
+/// One task name's stats over a range of minutes, all its queues merged.
+public struct TaskStatsSummary: Sendable, Equatable {
+    /// `key.minute` is the range's first minute and `key.queue` is empty.
+    public var stats: TaskStatsRow
+    public var queues: [String]
+
+    public init(stats: TaskStatsRow, queues: [String]) {
+        self.stats = stats
+        self.queues = queues
+    }
+}
+
+/// Outcomes over `step` minutes from `minute` (the throughput chart's point).
+public struct ThroughputPoint: Sendable, Equatable {
+    public var minute: Int
+    public var succeeded: Int
+    public var failed: Int
+    public var retried: Int
+    public var revoked: Int
+
+    public init(minute: Int, succeeded: Int = 0, failed: Int = 0, retried: Int = 0, revoked: Int = 0) {
+        self.minute = minute
+        self.succeeded = succeeded
+        self.failed = failed
+        self.retried = retried
+        self.revoked = revoked
+    }
+}
+
 /// The rollup's changes not yet written: each backend adds to it in the transaction of the
 /// transition that caused them and writes it before that transaction commits (one upsert per
 /// minute, name and queue, however many acks the group commit carried).

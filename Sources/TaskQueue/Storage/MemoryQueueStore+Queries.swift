@@ -103,6 +103,33 @@ extension MemoryQueueStore {
         storage.withLock { storage in storage.stats.rows.values.filter { minutes.contains($0.key.minute) } }
     }
 
+    public func taskStatsByName(minutes: Range<Int>, name: String?, queue: String?) async throws -> [TaskStatsSummary] {
+        var byName: [String: TaskStatsSummary] = [:]
+        for row in try await taskStats(minutes: minutes)
+        where (name == nil || row.key.name == name) && (queue == nil || row.key.queue == queue) {
+            let empty = TaskStatsRow(key: .init(minute: minutes.lowerBound, name: row.key.name, queue: ""))
+            byName[row.key.name, default: TaskStatsSummary(stats: empty, queues: [])].stats.merge(row)
+            byName[row.key.name]?.queues.append(row.key.queue)
+        }
+        return byName.values.map { TaskStatsSummary(stats: $0.stats, queues: Array(Set($0.queues)).sorted()) }
+            .sorted { $0.stats.key.name < $1.stats.key.name }
+    }
+
+    public func taskThroughput(minutes: Range<Int>, step: Int, name: String?, queue: String?) async throws -> [ThroughputPoint] {
+        var points: [Int: ThroughputPoint] = [:]
+        for row in try await taskStats(minutes: minutes)
+        where (name == nil || row.key.name == name) && (queue == nil || row.key.queue == queue) {
+            let minute = minutes.lowerBound + (row.key.minute - minutes.lowerBound) / step * step
+            var point = points[minute] ?? ThroughputPoint(minute: minute)
+            point.succeeded += row.succeeded
+            point.failed += row.failed
+            point.retried += row.retried
+            point.revoked += row.revoked
+            points[minute] = point
+        }
+        return points.values.sorted { $0.minute < $1.minute }
+    }
+
     public func deleteFinished(ids: [String]) async throws -> [String] {
         storage.withLock { storage in
             ids.filter { id in

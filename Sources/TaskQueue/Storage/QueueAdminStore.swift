@@ -48,6 +48,11 @@ public protocol QueueAdminStore: Sendable {
     /// The per-minute stats rollup (DESIGN.md §13) of the minutes in `minutes` (Unix time / 60),
     /// one row per minute, task name and queue that saw something.
     func taskStats(minutes: Range<Int>) async throws -> [TaskStatsRow]
+    /// The rows of `minutes` merged per task name (of one name and/or queue if given), by name.
+    func taskStatsByName(minutes: Range<Int>, name: String?, queue: String?) async throws -> [TaskStatsSummary]
+    /// The outcomes of `minutes` summed per `step` minutes from its start, of one task name
+    /// and/or queue if given; points with nothing are left out.
+    func taskThroughput(minutes: Range<Int>, step: Int, name: String?, queue: String?) async throws -> [ThroughputPoint]
     /// Throws if the storage cannot be read.
     func healthCheck() async throws
 }

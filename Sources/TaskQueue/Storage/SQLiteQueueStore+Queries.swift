@@ -206,7 +206,7 @@ extension SQLiteQueueStore {
                 }
             }
             for row in try Row.fetchAll(
-                db, sql: "SELECT queue, COUNT(*) FROM jobs INDEXED BY jobs_failed WHERE state = 'FAILURE' GROUP BY queue")
+                db, sql: "SELECT queue, COUNT(*) FROM jobs INDEXED BY jobs_failed_queue WHERE state = 'FAILURE' GROUP BY queue")
             {
                 let (queue, count): (String, Int) = (row[0], row[1])
                 update(queue) { $0.failed += count }
@@ -250,26 +250,84 @@ extension SQLiteQueueStore {
     public func running() async throws -> [JobRecord] {
         let now = clockNow().timeIntervalSince1970
         return try await read { db in
+            // The leased index, sorted here: ordered by id, SQLite would walk the whole table.
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM jobs WHERE state IN ('STARTED','PROGRESS') AND lease_until >= ? ORDER BY id",
+                sql: "SELECT * FROM jobs INDEXED BY jobs_leased WHERE state IN ('STARTED','PROGRESS') AND lease_until >= ?",
                 arguments: [now]
-            ).map { Self.record($0, attempts: []) }
+            ).map { Self.record($0, attempts: []) }.sorted { $0.id < $1.id }
         }
     }
 }
 
 extension SQLiteQueueStore {
     public func taskStats(minutes: Range<Int>) async throws -> [TaskStatsRow] {
-        // Counts this process holds back (at most 250 ms of them) are written first.
-        if statsFlush.pending.load(ordering: .relaxed) {
-            try await write { db in try self.hotStatements(db).writeStats() }
-        }
+        try await flushHeldStats()
         return try await read { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM task_stats WHERE minute >= ? AND minute < ?"),
+                db.cachedStatement(sql: "SELECT \(TaskStatsRow.columns) FROM task_stats WHERE minute >= ? AND minute < ?"),
                 arguments: [minutes.lowerBound, minutes.upperBound]
             ).map(TaskStatsRow.init)
+        }
+    }
+
+    public func taskStatsByName(minutes: Range<Int>, name: String?, queue: String?) async throws -> [TaskStatsSummary] {
+        try await flushHeldStats()
+        let (conditions, arguments) = Self.statsConditions(minutes, name, queue)
+        let buckets = (0..<DurationHistogram.bucketCount).map { "SUM(r\($0))" } + (0..<DurationHistogram.bucketCount).map { "SUM(w\($0))" }
+        // Summed by the database, in `TaskStatsRow.columns` order with the queues in place of `queue`.
+        let sql = """
+            SELECT ?, name, group_concat(DISTINCT queue), SUM(succeeded), SUM(failed), SUM(retried), SUM(revoked),
+                SUM(runtime_sum), MAX(runtime_max), SUM(wait_sum), MAX(wait_max), \(buckets.joined(separator: ", "))
+            FROM task_stats WHERE \(conditions) GROUP BY name ORDER BY name
+            """
+        let values: StatementArguments = [minutes.lowerBound] + arguments
+        return try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: values).map { row in
+                var stats = TaskStatsRow(row)
+                stats.key.queue = ""
+                let queues: String = row[2]
+                return TaskStatsSummary(stats: stats, queues: queues.split(separator: ",").map(String.init).sorted())
+            }
+        }
+    }
+
+    /// The WHERE of a stats query over `minutes`, of one name and/or queue if given.
+    private static func statsConditions(_ minutes: Range<Int>, _ name: String?, _ queue: String?) -> (String, StatementArguments) {
+        var conditions = ["minute >= ?", "minute < ?"]
+        var arguments: StatementArguments = [minutes.lowerBound, minutes.upperBound]
+        if let name {
+            conditions.append("name = ?")
+            arguments += [name]
+        }
+        if let queue {
+            conditions.append("queue = ?")
+            arguments += [queue]
+        }
+        return (conditions.joined(separator: " AND "), arguments)
+    }
+
+    public func taskThroughput(minutes: Range<Int>, step: Int, name: String?, queue: String?) async throws -> [ThroughputPoint] {
+        try await flushHeldStats()
+        let (conditions, arguments) = Self.statsConditions(minutes, name, queue)
+        let sql = """
+            SELECT (minute - ?) / ? AS point, SUM(succeeded), SUM(failed), SUM(retried), SUM(revoked) FROM task_stats
+            WHERE \(conditions) GROUP BY point ORDER BY point
+            """
+        let first = minutes.lowerBound
+        let values: StatementArguments = [first, step] + arguments
+        return try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: values).map { row in
+                ThroughputPoint(
+                    minute: first + (row[0] as Int) * step, succeeded: row[1], failed: row[2], retried: row[3], revoked: row[4])
+            }
+        }
+    }
+
+    /// Counts this process holds back (at most 250 ms of them) are written before a read.
+    private func flushHeldStats() async throws {
+        if statsFlush.pending.load(ordering: .relaxed) {
+            try await write { db in try self.hotStatements(db).writeStats() }
         }
     }
 }

@@ -153,6 +153,18 @@ extension SQLiteQueueStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6: covering dead-letter indexes") { db in
+            // `state` in the index makes it covering: SQLite reads a partial index's WHERE column from
+            // the table otherwise, and counting 20,000 dead letters read 20,000 rows (~40 ms). The
+            // queues view counts them per queue from the second alone. A failure is rare: two small
+            // entries then.
+            try db.execute(
+                sql: """
+                    DROP INDEX jobs_failed;
+                    CREATE INDEX jobs_failed ON jobs(id, state) WHERE state = 'FAILURE';
+                    CREATE INDEX jobs_failed_queue ON jobs(queue, state) WHERE state = 'FAILURE';
+                    """)
+        }
         return migrator
     }
 }
