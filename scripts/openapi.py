@@ -100,6 +100,11 @@ schemas={
    "required":["name","queues","succeeded","failed","retried","revoked","runtime","wait"],"properties":{"name":{"type":"string"},"queues":{"type":"array","items":{"type":"string"}},
    "succeeded":{"type":"integer"},"failed":{"type":"integer"},"retried":{"type":"integer"},"revoked":{"type":"integer"},
    "runtime":dict(ref("Durations"),description="finished deliveries: start to end"),"wait":dict(ref("Durations"),description="started deliveries: due time to start")}}}}},
+ "MonitorOverview":{"type":"object","required":["queues","workers","throughput","tasks","recent_failures"],"properties":{
+   "queues":{"type":"array","items":ref("Queue")},
+   "workers":{"type":"object","required":["online","total"],"properties":{"online":{"type":"integer"},"total":{"type":"integer","description":"heard from in the last day"}}},
+   "throughput":ref("StatsTimeseries"),"tasks":dict(ref("TaskStatsList"),description="the last hour, per task name"),
+   "recent_failures":{"type":"array","description":"the five newest dead letters","items":{"type":"object"}}}},
  "Retried":{"type":"object","required":["task_id","retry_of","status"],"properties":{"task_id":{"type":"string"},"retry_of":{"type":"string"},"status":{"const":"submitted"}}},
  "QueueList":{"type":"object","required":["items","total","limit","offset","has_more"],"properties":{"items":{"type":"array","items":ref("Queue")},"total":{"type":"integer"},"limit":{"type":"integer"},"offset":{"type":"integer"},"has_more":{"type":"boolean"}}},
  "Product":{"type":"object","required":["id","sku","name","description","active","created_at","updated_at","etag"],"properties":{
@@ -315,6 +320,7 @@ paths={
  "/api/v1/workers/{name}/stop":{"post":op("Warm shutdown of a worker: it stops claiming, finishes running tasks within shutdown_grace and ends (an `importer worker` process exits; `serve` keeps its HTTP API)",{"200":resp("The worker",ref("Worker")),"404":err("No such worker in the last day")},[param("name",desc="importer@host:pid")],mutating=True,tag="workers")},
  "/api/v1/stats/timeseries":{"get":op("Succeeded, failed, retried and revoked tasks per minute (1h), 10 minutes (24h) or hour (7d), from the per-minute rollup that survives restarts",{"200":resp("Points",ref("StatsTimeseries")),"422":err("Unknown range")},[param("range","query",{"type":"string","enum":["1h","24h","7d"],"default":"1h"}),param("name","query",desc="one task name"),param("queue","query",desc="one queue")],tag="stats")},
  "/api/v1/stats/tasks":{"get":op("Per task name over the range: outcomes, and p50/p95/max of runtime and wait",{"200":resp("Tasks",ref("TaskStatsList")),"422":err("Unknown range")},[param("range","query",{"type":"string","enum":["1h","24h","7d"],"default":"1h"}),param("name","query",desc="one task name"),param("queue","query",desc="one queue")],tag="stats")},
+ "/api/v1/monitor/overview":{"get":op("The monitor's overview in one answer: queue depths, workers online, the throughput of the range, the last hour per task name, the newest dead letters",{"200":resp("Overview",ref("MonitorOverview")),"422":err("Unknown range")},[param("range","query",{"type":"string","enum":["1h","24h","7d"],"default":"1h"},desc="the throughput chart's range")],tag="stats")},
  "/api/v1/queues/{name}/pause":{"post":op("Pause a queue: no claims from it (running jobs finish); persisted",{"200":resp("The queue",ref("Queue"))},[param("name")],mutating=True,tag="queues")},
  "/api/v1/queues/{name}/resume":{"post":op("Resume a paused queue",{"200":resp("The queue",ref("Queue"))},[param("name")],mutating=True,tag="queues")},
  "/api/v1/queues/{name}/purge":{"post":op("Delete the waiting jobs of a queue",{"200":resp("How many",ref("Purged"))},[param("name")],mutating=True,tag="queues")},

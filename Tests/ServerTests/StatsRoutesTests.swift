@@ -49,5 +49,17 @@ import Testing
         #expect(sleep["failed"] == 1)
 
         #expect(try await api.send(.get, "/api/v1/stats/timeseries?range=2h").status == .unprocessableContent)
+
+        // The overview: the same figures in one answer.
+        let overview = try await api.send(.get, "/api/v1/monitor/overview?range=24h")
+        #expect(overview.status == .ok)
+        #expect(overview.json["throughput"]?["step_seconds"] == 600)
+        #expect(overview.json["throughput"]?["totals"]?["succeeded"] == 3)
+        #expect(overview.json["tasks"]?["range"] == "1h")
+        #expect(overview.json["tasks"]?["items"]?.arrayValue?.count == 2)
+        #expect(overview.json["recent_failures"]?.arrayValue?.map { $0["task_id"] } == [.string(ids[3])])
+        #expect(overview.json["queues"]?.arrayValue?.first?["failed"] == 1)
+        #expect(overview.json["workers"]?["online"] == 0)
+        #expect(try await api.send(.get, "/api/v1/monitor/overview?range=1d").status == .unprocessableContent)
     }
 }

@@ -10,6 +10,8 @@ public struct APIService: Sendable {
     let context: AppContext
     let inspector: Inspector
     let statusCache = FinalStatusCache()
+    /// The stats routes' sums of minutes that are over.
+    let statsWindows = StatsWindowCache()
     let metrics: AppMetrics
     let startedAt = Date()
     /// This process's beat, told at once when the API changes a schedule.
