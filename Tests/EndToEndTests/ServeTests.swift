@@ -17,6 +17,19 @@ import Testing
         return (server, HTTPClient(port: port))
     }
 
+    /// Runs `python3 -c script argument`: its exit status and what it printed (both streams).
+    func python(_ script: String, _ argument: String) async throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, argument]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try await offCooperativePool { process.waitUntilExit() }
+        return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
     @Test func theBrowserAddressIsLoggedAndServesTheUI() async throws {
         let sandbox = try Sandbox()
         let (server, client) = try await serve(sandbox)
@@ -125,16 +138,8 @@ import Testing
             assert any(name.startswith("importer_http_requests_total") for name, _ in samples)
             print("parsed", len(samples))
             """
-        let parser = Process()
-        parser.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        parser.arguments = ["python3", "-c", script, path]
-        let output = Pipe()
-        parser.standardOutput = output
-        parser.standardError = output
-        try parser.run()
-        try await offCooperativePool { parser.waitUntilExit() }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(parser.terminationStatus == 0, "\(text)\n\(reply.text)")
+        let (status, text) = try await python(script, path)
+        #expect(status == 0, "\(text)\n\(reply.text)")
         #expect(text.contains("parsed"))
     }
 
@@ -146,20 +151,9 @@ import Testing
         #expect(reply.status == 200)
         let path = sandbox.root + "/openapi.json"
         try reply.body.write(to: URL(fileURLWithPath: path))
-        let validator = Process()
-        validator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        validator.arguments = [
-            "python3", "-c",
-            "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')",
-            path,
-        ]
-        let output = Pipe()
-        validator.standardOutput = output
-        validator.standardError = output
-        try validator.run()
-        try await offCooperativePool { validator.waitUntilExit() }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(validator.terminationStatus == 0, "\(text)")
+        let (status, text) = try await python(
+            "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')", path)
+        #expect(status == 0, "\(text)")
         #expect(text.contains("valid"))
     }
 

@@ -17,8 +17,8 @@ final class StatsWindowCache: Sendable {
     /// Distinct queries kept (ranges × names × queues asked for); beyond it, all are dropped.
     static let capacity = 256
 
-    private let throughputs = Mutex<[Key: (minutes: Range<Int>, points: [ThroughputPoint])]>([:])
-    private let summaries = Mutex<[Key: (minutes: Range<Int>, items: [TaskStatsSummary])]>([:])
+    private let throughputs = Mutex<[Key: (minutes: Range<Int>, value: [ThroughputPoint])]>([:])
+    private let summaries = Mutex<[Key: (minutes: Range<Int>, value: [TaskStatsSummary])]>([:])
 
     /// `store.taskThroughput` over `minutes`, the finished part from the cache.
     func throughput(
@@ -26,16 +26,8 @@ final class StatsWindowCache: Sendable {
     ) async throws -> [ThroughputPoint] {
         let (finished, recent) = Self.split(minutes)
         let key = Key(query: "throughput/\(step)/\(minutes.count)", name: name, queue: queue)
-        var points: [ThroughputPoint]
-        if let cached = throughputs.withLock({ $0[key] }), cached.minutes == finished {
-            points = cached.points
-        } else {
-            points = try await store.taskThroughput(minutes: finished, step: step, name: name, queue: queue)
-            let fresh = points
-            throughputs.withLock { entries in
-                if entries.count >= Self.capacity { entries.removeAll() }
-                entries[key] = (finished, fresh)
-            }
+        var points = try await Self.cached(throughputs, key, finished) {
+            try await store.taskThroughput(minutes: finished, step: step, name: name, queue: queue)
         }
         // The recent minutes, bucketed from the window's start like the rest.
         for point in try await store.taskThroughput(minutes: recent, step: 1, name: name, queue: queue) {
@@ -57,16 +49,8 @@ final class StatsWindowCache: Sendable {
     func byName(_ store: any QueueAdminStore, minutes: Range<Int>, name: String?, queue: String?) async throws -> [TaskStatsSummary] {
         let (finished, recent) = Self.split(minutes)
         let key = Key(query: "names/\(minutes.count)", name: name, queue: queue)
-        var items: [TaskStatsSummary]
-        if let cached = summaries.withLock({ $0[key] }), cached.minutes == finished {
-            items = cached.items
-        } else {
-            items = try await store.taskStatsByName(minutes: finished, name: name, queue: queue)
-            let fresh = items
-            summaries.withLock { entries in
-                if entries.count >= Self.capacity { entries.removeAll() }
-                entries[key] = (finished, fresh)
-            }
+        var items = try await Self.cached(summaries, key, finished) {
+            try await store.taskStatsByName(minutes: finished, name: name, queue: queue)
         }
         for summary in try await store.taskStatsByName(minutes: recent, name: name, queue: queue) {
             if let index = items.firstIndex(where: { $0.stats.key.name == summary.stats.key.name }) {
@@ -77,6 +61,20 @@ final class StatsWindowCache: Sendable {
             }
         }
         return items
+    }
+
+    /// The value kept for `key` if it was computed over `finished`, else `compute()`'s, kept.
+    private static func cached<Value: Sendable>(
+        _ entries: borrowing Mutex<[Key: (minutes: Range<Int>, value: Value)]>, _ key: Key, _ finished: Range<Int>,
+        _ compute: () async throws -> Value
+    ) async throws -> Value {
+        if let kept = entries.withLock({ $0[key] }), kept.minutes == finished { return kept.value }
+        let value = try await compute()
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll() }
+            entries[key] = (finished, value)
+        }
+        return value
     }
 
     /// The window's minutes that are over, and the recent ones.
