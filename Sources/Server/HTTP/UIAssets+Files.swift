@@ -316,6 +316,8 @@ dialog input { width: 100%; }
   main { padding: 12px; }
   .topbar { padding: 8px 12px; flex-wrap: wrap; }
   td.excerpt { max-width: 140px; }
+  /* The monitor's tables scroll sideways rather than break names into single letters. */
+  #tasks-table, #workers-table, #queues-table, #schedules-table { min-width: 720px; }
 }
 
 /* The monitor: live-refresh control, state tiles, charts. */
