@@ -8,16 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-100000}
-command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
+. bench/common.sh
+need sqlite3
 work=$(mktemp -d)
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-if [ -n "${BENCH_BINARY:-}" ]; then
-    bin=$BENCH_BINARY
-else
-    swift build -c release --product importer >/dev/null 2>&1
-    bin=$PWD/.build/release/importer
-fi
+importer_binary
 "$bin" migrate --data-dir "$work/data" >/dev/null
 sqlite3 "$work/data/queue.sqlite" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $rows - 1)
@@ -27,7 +23,7 @@ SELECT printf('%08x-%04x-7%03x-8%03x-%012x', (1796000000000 + i * 6) / 65536, (1
     'app.tasks.product_tasks.test_task', 'default', 5, 'PENDING', '[]', '{}', 1796000000 + i * 0.006, 1796000000 + i * 0.006
 FROM n;
 SQL
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$bin" api --data-dir "$work/data" --port "$port" --log-level warning >"$work/api.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

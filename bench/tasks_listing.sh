@@ -9,17 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
-command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
+. bench/common.sh
+need sqlite3
 work=$(mktemp -d)
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-if [ -n "${BENCH_BINARY:-}" ]; then
-    bin=$BENCH_BINARY
-else
-    swift build -c release --product importer >/dev/null 2>&1
-    bin=$PWD/.build/release/importer
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+importer_binary
 "$bin" migrate --data-dir "$work/data" >/dev/null
 sqlite3 "$work/data/queue.sqlite" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $rows - 1)

@@ -14,22 +14,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 products=${1:-10000}
-for tool in sqlite3 wrk; do
-    command -v $tool >/dev/null || { apt-get update -qq && apt-get install -y -qq $tool >/dev/null; }
-done
+. bench/common.sh
+need sqlite3 wrk
 work=$(mktemp -d)
 server="" receiver=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; [ -n "$receiver" ] && kill -9 "$receiver" 2>/dev/null; rm -rf "$work"' EXIT
 log() { echo "== $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-if [ -n "${BENCH_BINARY:-}" ]; then
-    bin=$BENCH_BINARY                  # another build to compare (e.g. an earlier commit's)
-else
-    log "release build"
-    swift build -c release >/dev/null 2>&1
-    bin=$PWD/.build/release/importer
-fi
+[ -n "${BENCH_BINARY:-}" ] || log "release build"
+importer_binary
 mkdir -p "$work/hooks"
 receiver_port=$(free_port)
 python3 scripts/webhook_receiver.py "$work/hooks" "$receiver_port" >/dev/null 2>&1 &
