@@ -43,6 +43,21 @@ def change_products(action, what):
     return last_render()
 
 
+def upload(path, content=None):
+    """Opens the upload page and uploads `path`, first written with `content` if given."""
+    if content is not None:
+        with open(path, "w") as out:
+            out.write(content)
+    open_page(OPEN, "upload")
+    el("#file-input").send_keys(os.path.abspath(path))
+    el("#upload-button").click()
+
+
+def scratch(name):
+    """A file beside the screenshots folder, for the CSVs the checks write."""
+    return os.path.join(SHOTS, "..", name)
+
+
 @check
 def first_load():
     d.get(OPEN + "/ui/")
@@ -72,9 +87,7 @@ def first_load():
 
 @check
 def an_upload_reaches_import_complete():
-    open_page(OPEN, "upload")
-    el("#file-input").send_keys(CSV)
-    el("#upload-button").click()
+    upload(CSV)
     wait(lambda: "#/imports/" in d.current_url, "the import page after the upload", 120)
     seen = set()
     reloaded = False
@@ -106,12 +119,7 @@ def an_upload_reaches_import_complete():
 
 @check
 def a_bad_file_shows_its_reason_then_retry():
-    bad = os.path.join(SHOTS, "..", "bad-file.csv")
-    with open(bad, "w") as out:
-        out.write("name,price\nlamp,12\n")
-    open_page(OPEN, "upload")
-    el("#file-input").send_keys(os.path.abspath(bad))
-    el("#upload-button").click()
+    upload(scratch("bad-file.csv"), "name,price\nlamp,12\n")
     wait(lambda: text("#import-stage") == "Import failed", "the failure", 30)
     assert "no 'sku' column" in text("#import-reason"), text("#import-reason")
     first = d.current_url
@@ -124,12 +132,7 @@ def a_bad_file_shows_its_reason_then_retry():
 
 @check
 def row_errors_are_listed():
-    rows = os.path.join(SHOTS, "..", "row-errors.csv")
-    with open(rows, "w") as out:
-        out.write("sku,name,description\nROW-OK-1,Fine,\n,No SKU,\nROW-OK-2,,No name\n")
-    open_page(OPEN, "upload")
-    el("#file-input").send_keys(os.path.abspath(rows))
-    el("#upload-button").click()
+    upload(scratch("row-errors.csv"), "sku,name,description\nROW-OK-1,Fine,\n,No SKU,\nROW-OK-2,,No name\n")
     wait(lambda: text("#import-stage") == "Import Complete", "the import with row errors", 30)
     wait(lambda: len(els("#errors-table tbody tr")) == 2, "the two row errors listed")
     assert "Row errors (2)" in text("#import-errors"), text("#import-errors")
@@ -143,9 +146,7 @@ def cancel_revokes_an_import():
     # running one stops at its next batch; a fast machine would finish first).
     api(OPEN, "POST", "/queues/imports/pause")
     try:
-        open_page(OPEN, "upload")
-        el("#file-input").send_keys(os.path.abspath(os.path.join(SHOTS, "..", "row-errors.csv")))
-        el("#upload-button").click()
+        upload(scratch("row-errors.csv"))
         wait(lambda: els("#cancel-import"), "the Cancel button", 120).__getitem__(0).click()
         wait(lambda: text("#import-stage") == "Import cancelled", "the import cancelled", 30)
         assert els("#retry-import"), "a cancelled import can be retried"

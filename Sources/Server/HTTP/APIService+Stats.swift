@@ -48,7 +48,7 @@ extension APIService {
         let now = now()
         let queues = try await store.queueStats().map(Self.json)
         let workers = try await store.workers(seenWithin: WorkerInfo.forgottenAfter)
-        let online = workers.filter { now.timeIntervalSince($0.lastSeen) <= inspector.staleAfter }.count
+        let online = workers.filter { isOnline($0, at: now) }.count
         let failures = try await store.jobs(JobFilter(state: .failure, limit: 5)).map { TaskJSON.summary($0, now: now) }
         let body: JSONValue = [
             "queues": .array(queues), "workers": ["online": .int(Int64(online)), "total": .int(Int64(workers.count))],

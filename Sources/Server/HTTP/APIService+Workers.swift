@@ -32,9 +32,14 @@ extension APIService {
             WorkerItem(
                 name: worker.name,
                 json: Self.json(
-                    worker, online: now.timeIntervalSince(worker.lastSeen) <= inspector.staleAfter, control: controls[worker.name],
+                    worker, online: isOnline(worker, at: now), control: controls[worker.name],
                     running: running[worker.name] ?? [], now: now))
         }
+    }
+
+    /// Whether the worker's last heartbeat is fresher than the inspect views' `staleAfter`.
+    func isOnline(_ worker: WorkerInfo, at now: Date) -> Bool {
+        now.timeIntervalSince(worker.lastSeen) <= inspector.staleAfter
     }
 
     private func control(_ name: String, _ control: WorkerControl?) async throws -> Response {

@@ -103,10 +103,16 @@ extension MemoryQueueStore {
         storage.withLock { storage in storage.stats.rows.values.filter { minutes.contains($0.key.minute) } }
     }
 
+    /// The rows of `minutes`, of one task name and/or queue if given.
+    private func taskStats(minutes: Range<Int>, name: String?, queue: String?) async throws -> [TaskStatsRow] {
+        try await taskStats(minutes: minutes).filter { row in
+            (name == nil || row.key.name == name) && (queue == nil || row.key.queue == queue)
+        }
+    }
+
     public func taskStatsByName(minutes: Range<Int>, name: String?, queue: String?) async throws -> [TaskStatsSummary] {
         var byName: [String: TaskStatsSummary] = [:]
-        for row in try await taskStats(minutes: minutes)
-        where (name == nil || row.key.name == name) && (queue == nil || row.key.queue == queue) {
+        for row in try await taskStats(minutes: minutes, name: name, queue: queue) {
             let empty = TaskStatsRow(key: .init(minute: minutes.lowerBound, name: row.key.name, queue: ""))
             byName[row.key.name, default: TaskStatsSummary(stats: empty, queues: [])].stats.merge(row)
             byName[row.key.name]?.queues.append(row.key.queue)
@@ -117,8 +123,7 @@ extension MemoryQueueStore {
 
     public func taskThroughput(minutes: Range<Int>, step: Int, name: String?, queue: String?) async throws -> [ThroughputPoint] {
         var points: [Int: ThroughputPoint] = [:]
-        for row in try await taskStats(minutes: minutes)
-        where (name == nil || row.key.name == name) && (queue == nil || row.key.queue == queue) {
+        for row in try await taskStats(minutes: minutes, name: name, queue: queue) {
             let minute = minutes.lowerBound + (row.key.minute - minutes.lowerBound) / step * step
             var point = points[minute] ?? ThroughputPoint(minute: minute)
             point.succeeded += row.succeeded
