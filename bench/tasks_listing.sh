@@ -2,8 +2,8 @@
 # Task listing benchmark (issue 19): 1,000,000 finished tasks written straight into a fresh
 # queue.sqlite with the sqlite3 CLI (5 task names, 3 queues, 4 workers, 2% FAILURE with an error,
 # 1% REVOKED, enqueued 0.6 s apart over ~7 days), then `importer api` on it, and each listing
-# query timed over HTTP on one keep-alive connection: 12 requests, the first 2 dropped, median and
-# max of the other 10 (the targets: a single filter's first page ≤ 50 ms, counts ≤ 100 ms,
+# query timed over HTTP on one keep-alive connection: 102 requests, the first 2 dropped, median and
+# p99 (nearest rank) of the other 100 (the targets: a single filter's first page ≤ 50 ms, counts ≤ 100 ms,
 # q= ≤ 500 ms); then the monitor overview's refresh, in server CPU time (target ≤ 5 ms).
 # Usage: [BENCH_BINARY=path] bench/tasks_listing.sh [ROWS]   (needs sqlite3, python3, curl)
 set -euo pipefail
@@ -52,21 +52,22 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && 
 python3 - "$port" <<'PY'
 import http.client, statistics, sys, time
 connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
-print("| query | median (ms) | max of 10 (ms) |")
+print("| query | median (ms) | p99 of 100 (ms) |")
 print("| --- | ---: | ---: |")
 for query in ["/api/v1/tasks", "/api/v1/tasks?state=SUCCESS", "/api/v1/tasks?state=FAILURE", "/api/v1/tasks?name=app.tasks.mail.send",
               "/api/v1/tasks?queue=imports", "/api/v1/tasks?worker=importer@host2:102", "/api/v1/tasks?since=2026-12-06T07:00:00Z",
               "/api/v1/tasks/counts", "/api/v1/tasks/counts?name=app.tasks.mail.send", "/api/v1/tasks?q=bad%20row%2099",
               "/api/v1/tasks?q=01a"]:
     times = []
-    for _ in range(12):
+    for _ in range(102):
         began = time.perf_counter()
         connection.request("GET", query)
         response = connection.getresponse()
         response.read()
         assert response.status == 200, (query, response.status)
         times.append((time.perf_counter() - began) * 1000)
-    print(f"| `{query.replace('/api/v1', '')}` | {statistics.median(times[2:]):.1f} | {max(times[2:]):.1f} |")
+    kept = sorted(times[2:])
+    print(f"| `{query.replace('/api/v1', '')}` | {statistics.median(kept):.1f} | {kept[98]:.1f} |")
 PY
 # The monitor's overview refresh (the one request its page sends per refresh), 100 times; the
 # server's CPU time (user + system, from /proc/PID/stat) divided by the refreshes. Also the

@@ -116,6 +116,17 @@ import Testing
         #expect(huge.status == .contentTooLarge)
     }
 
+    @Test func aTotalCountedOnlyToTheLimitSaysSo() {
+        let total = JobTotal(10_003, isExact: false)
+        let full = TaskJSON.list(Array(repeating: [:], count: 20), total: total, limit: 20, offset: 10_000)
+        #expect(full["total"] == 10_003)
+        #expect(full["total_exact"] == false)
+        #expect(full["has_more"] == true, "a full page past a lower bound may have more")
+        let last = TaskJSON.list(Array(repeating: [:], count: 5), total: total, limit: 20, offset: 10_000)
+        #expect(last["has_more"] == false)
+        #expect(TaskJSON.list([], total: JobTotal(1), limit: 20, offset: 0)["total_exact"] == true)
+    }
+
     @Test func searchTimeFiltersAndCountsPerState() async throws {
         let api = try APIHarness()
         let before = ISO8601.string(Date().addingTimeInterval(-1))
@@ -129,6 +140,12 @@ import Testing
         #expect(found.json["items"]?.arrayValue?.first?["task_id"] == .string(first))
         #expect(try await api.send(.get, "/api/v1/tasks?q=\(first.prefix(20))").json["total"] == 1)
         #expect(try await api.send(.get, "/api/v1/tasks?q=").json["total"] == 2)
+        // The total from a short page's end, or counted: a full page, or a page past the end
+        for (query, more) in [("limit=1", true), ("offset=1&limit=5", false), ("offset=5", false), ("limit=2", false)] {
+            let page = try await api.send(.get, "/api/v1/tasks?\(query)").json
+            #expect(page["total"] == 2, "\(query)")
+            #expect(page["has_more"] == .bool(more), "\(query)")
+        }
         // since/until: ISO 8601 or Unix seconds, [since, until)
         #expect(try await api.send(.get, "/api/v1/tasks?since=\(before)").json["total"] == 2)
         #expect(try await api.send(.get, "/api/v1/tasks?until=\(before)").json["total"] == 0)
@@ -144,6 +161,8 @@ import Testing
         #expect(counts.json["counts"]?["PENDING"] == 2)
         #expect(counts.json["counts"]?["SUCCESS"] == 0)
         #expect(counts.json["counts"]?.objectValue?.count == TaskState.allCases.count)
+        #expect(counts.json["at_least"] == [])
+        #expect(found.json["total_exact"] == true)
         #expect(try await api.send(.get, "/api/v1/tasks/counts?name=importer.testing.sleep").json["total"] == 1)
         #expect(try await api.send(.get, "/api/v1/tasks/counts?until=nope").status == .unprocessableContent)
     }

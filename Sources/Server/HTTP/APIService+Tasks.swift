@@ -83,22 +83,29 @@ extension APIService {
         var filter = try Self.jobFilter(withState: true) { request.query($0) }
         filter.limit = try request.intQuery("limit", default: 20, in: 1...1000)
         filter.offset = try request.intQuery("offset", default: 0, in: 0...Int(Int32.max))
-        async let jobs = store.jobs(filter)
-        async let total = store.countJobs(filter)
+        let jobs = try await store.jobs(filter)
+        // A page that is not full ends the matches: its end is the total, without a second scan
+        // (a search that matches a few of a million tasks scans them all once, not twice).
+        let total = jobs.count < filter.limit && (!jobs.isEmpty || filter.offset == 0)
+            ? JobTotal(filter.offset + jobs.count) : try await store.totalJobs(filter, limit: Self.countLimit)
         let now = now()
-        let items = try await jobs.map { TaskJSON.summary($0, now: now) }
-        return JSONResponse.make(
-            .ok, body: TaskJSON.list(items, total: try await total, limit: filter.limit, offset: filter.offset))
+        let items = jobs.map { TaskJSON.summary($0, now: now) }
+        return JSONResponse.make(.ok, body: TaskJSON.list(items, total: total, limit: filter.limit, offset: filter.offset))
     }
 
+    /// Where a count that no index answers stops (DESIGN.md §13: a worker's successes): such a
+    /// count is at least this, and the answer says so.
+    static let countLimit = 10_000
+
     /// Per state, the tasks matching the listing's filters (but `state`): every state, 0 when
-    /// none, and the total.
+    /// none; the total; the states whose count is a lower bound (`countLimit`).
     private func counts(_ request: APIRequest) async throws -> Response {
-        let counts = try await store.countJobsByState(try Self.jobFilter(withState: false) { request.query($0) })
+        let counts = try await store.countJobs(try Self.jobFilter(withState: false) { request.query($0) }, limit: Self.countLimit)
         var body: [String: JSONValue] = [:]
-        for state in TaskState.allCases { body[state.rawValue] = .int(Int64(counts[state] ?? 0)) }
+        for state in TaskState.allCases { body[state.rawValue] = .int(Int64(counts.byState[state] ?? 0)) }
+        let atLeast = TaskState.allCases.filter(counts.atLeast.contains).map { JSONValue.string($0.rawValue) }
         return JSONResponse.make(
-            .ok, body: ["counts": .object(body), "total": .int(Int64(counts.values.reduce(0, +)))])
+            .ok, body: ["counts": .object(body), "total": .int(Int64(counts.total)), "at_least": .array(atLeast)])
     }
 
     /// The listing's filters, read through `value` (a query parameter, or a field of the bulk

@@ -69,6 +69,19 @@ enum TaskJSON {
 
     /// The list envelope of DESIGN.md §6.
     static func list(_ items: [JSONValue], total: Int, limit: Int, offset: Int) -> JSONValue {
+        .object(envelope(items, total: total, limit: limit, offset: offset))
+    }
+
+    /// The tasks listing's envelope. When counting stopped at a limit, `total` is a lower bound
+    /// (`total_exact` false), and a full page says there may be more.
+    static func list(_ items: [JSONValue], total: JobTotal, limit: Int, offset: Int) -> JSONValue {
+        var body = envelope(items, total: total.count, limit: limit, offset: offset)
+        body["total_exact"] = .bool(total.isExact)
+        if !total.isExact && items.count == limit { body["has_more"] = true }
+        return .object(body)
+    }
+
+    private static func envelope(_ items: [JSONValue], total: Int, limit: Int, offset: Int) -> [String: JSONValue] {
         [
             "items": .array(items), "total": .int(Int64(total)), "limit": .int(Int64(limit)),
             "offset": .int(Int64(offset)), "has_more": .bool(offset + items.count < total),

@@ -105,8 +105,19 @@ export function render(root) {
         resetSelection();
         live.refresh();
       },
-    }, label, h("span", { className: "count" }, number(count)));
-    fill(tabs, tab("", "All", counts.total), STATES.map((value) => tab(value, value[0] + value.slice(1).toLowerCase(), counts.counts[value])));
+    }, label, h("span", { className: "count" }, count));
+    // A state counted only up to the server's limit (a worker's successes) shows "10,000+".
+    const atLeast = new Set(counts.at_least || []);
+    fill(tabs, tab("", "All", countText(counts.total, atLeast.size > 0)),
+      STATES.map((value) => tab(value, value[0] + value.slice(1).toLowerCase(), countText(counts.counts[value], atLeast.has(value)))));
+  }
+
+  function countText(count, atLeast) {
+    return number(count) + (atLeast ? "+" : "");
+  }
+
+  function totalText() {
+    return countText(shown.total, shown.total_exact === false);
   }
 
   function drawRows() {
@@ -132,9 +143,9 @@ export function render(root) {
 
   function drawSelection() {
     const count = allMatching ? shown.total : selected.size;
-    selection.textContent = allMatching ? `All ${number(count)} matching tasks selected.` : count ? `${number(count)} selected.` : "Select tasks to act on them.";
+    selection.textContent = allMatching ? `All ${totalText()} matching tasks selected.` : count ? `${number(count)} selected.` : "Select tasks to act on them.";
     selectAll.hidden = !(allMatching || (header.checked && shown.total > shown.items.length));
-    selectAll.textContent = allMatching ? "Select only this page" : `Select all ${number(shown.total)} matching`;
+    selectAll.textContent = allMatching ? "Select only this page" : `Select all ${totalText()} matching`;
     for (const action of ["revoke", "retry", "delete"]) {
       const button = document.getElementById(`bulk-${action}`);
       if (button && canWrite()) button.disabled = count === 0;
@@ -149,8 +160,8 @@ export function render(root) {
       live.refresh();
     };
     fill(pager, h("button", { type: "button", className: "secondary", disabled: current === 0, onclick: () => go(current - 1) }, "‹ Newer"),
-      h("span", { className: "hint" }, `Page ${number(current + 1)} of ${number(last + 1)} · ${number(shown.total)} tasks`),
-      h("button", { type: "button", className: "secondary", disabled: current >= last, onclick: () => go(current + 1) }, "Older ›"));
+      h("span", { className: "hint" }, `Page ${number(current + 1)} of ${countText(last + 1, shown.total_exact === false)} · ${totalText()} tasks`),
+      h("button", { type: "button", className: "secondary", disabled: current >= last && !shown.has_more, onclick: () => go(current + 1) }, "Older ›"));
   }
 
   async function bulk(action) {
@@ -160,7 +171,7 @@ export function render(root) {
       retry: "Retry runs each failed or revoked task again as a new, linked task.",
       delete: "Delete removes finished tasks with their history. Unfinished ones are skipped." }[action];
     if ((allMatching || action === "delete") && !(await confirmDialog({
-      title: `${action[0].toUpperCase() + action.slice(1)} ${number(count)} task${count === 1 ? "" : "s"}?`,
+      title: `${action[0].toUpperCase() + action.slice(1)} ${allMatching ? totalText() : number(count)} task${count === 1 ? "" : "s"}?`,
       message: `${what}${allMatching ? " Every task matching the filters is included, also those not on this page." : ""}`,
       confirmLabel: action[0].toUpperCase() + action.slice(1),
     }))) return;

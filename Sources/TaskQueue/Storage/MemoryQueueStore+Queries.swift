@@ -23,19 +23,16 @@ extension MemoryQueueStore {
         }
     }
 
-    public func countJobs(_ filter: JobFilter) async throws -> Int {
+    /// Always exact: the twin holds few jobs.
+    public func countJobs(_ filter: JobFilter, limit: Int?) async throws -> JobCounts {
         var all = filter
         all.limit = Int.max
         all.offset = 0
-        return try await jobs(all).count
+        return JobCounts(Dictionary(grouping: try await jobs(all), by: \.state).mapValues(\.count))
     }
 
-    public func countJobsByState(_ filter: JobFilter) async throws -> [TaskState: Int] {
-        var any = filter
-        any.state = nil
-        any.limit = Int.max
-        any.offset = 0
-        return Dictionary(grouping: try await jobs(any), by: \.state).mapValues(\.count)
+    public func totalJobs(_ filter: JobFilter, limit: Int?) async throws -> JobTotal {
+        JobTotal(try await countJobs(filter, limit: limit).total)
     }
 
     public func queueStats() async throws -> [QueueStats] {

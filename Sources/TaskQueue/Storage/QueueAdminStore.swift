@@ -32,11 +32,12 @@ public protocol QueueAdminStore: Sendable {
     func job(id: String) async throws -> JobLookup
     /// Newest first.
     func jobs(_ filter: JobFilter) async throws -> [JobRecord]
-    /// How many jobs match `filter` (its limit and offset ignored).
-    func countJobs(_ filter: JobFilter) async throws -> Int
-    /// How many jobs match `filter` in each state (its state, limit and offset ignored); states
-    /// with none are absent.
-    func countJobsByState(_ filter: JobFilter) async throws -> [TaskState: Int]
+    /// How many jobs match `filter` in each state (its limit and offset ignored; with a state,
+    /// only that state's). A store may stop counting a state no index counts at `limit`: it
+    /// then reports exactly `limit` and lists the state in `atLeast`. Without a limit, exact.
+    func countJobs(_ filter: JobFilter, limit: Int?) async throws -> JobCounts
+    /// How many jobs match `filter` (its limit and offset ignored), with `countJobs`' limit.
+    func totalJobs(_ filter: JobFilter, limit: Int?) async throws -> JobTotal
     /// Waiting, delayed, running, retrying and failed counts per queue, by queue name.
     func queueStats() async throws -> [QueueStats]
     /// Jobs per queue and state (for metrics).
@@ -55,4 +56,19 @@ public protocol QueueAdminStore: Sendable {
     func taskThroughput(minutes: Range<Int>, step: Int, name: String?, queue: String?) async throws -> [ThroughputPoint]
     /// Throws if the storage cannot be read.
     func healthCheck() async throws
+}
+
+extension QueueAdminStore {
+    /// How many jobs match `filter` (its limit and offset ignored), exactly.
+    public func countJobs(_ filter: JobFilter) async throws -> Int {
+        try await totalJobs(filter, limit: nil).count
+    }
+
+    /// How many jobs match `filter` in each state (its state, limit and offset ignored), exactly;
+    /// states with none are absent.
+    public func countJobsByState(_ filter: JobFilter) async throws -> [TaskState: Int] {
+        var anyState = filter
+        anyState.state = nil
+        return try await countJobs(anyState, limit: nil).byState
+    }
 }

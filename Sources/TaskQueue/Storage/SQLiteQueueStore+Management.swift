@@ -66,7 +66,6 @@ extension SQLiteQueueStore {
         }
     }
 
-
     public func deleteFinished(ids: [String]) async throws -> [String] {
         guard !ids.isEmpty else { return [] }
         return try await write { db in

@@ -165,6 +165,17 @@ extension SQLiteQueueStore {
                     CREATE INDEX jobs_failed_queue ON jobs(queue, state) WHERE state = 'FAILURE';
                     """)
         }
+        migrator.registerMigration("v7: failed and revoked jobs counted by key") { db in
+            // The listing's counts by state, name, queue and worker (DESIGN.md §13) come from the
+            // partial indexes of the few states, and SUCCESS as the rest: a failure or a revoke
+            // writes one more small entry, an ack none. `jobs_failed_queue` stays for the queues
+            // view, which the overview reads every refresh: its narrow entries are read faster.
+            try db.execute(
+                sql: """
+                    CREATE INDEX jobs_failed_key ON jobs(queue, name, worker, state) WHERE state = 'FAILURE';
+                    CREATE INDEX jobs_revoked_key ON jobs(queue, name, worker, state) WHERE state = 'REVOKED';
+                    """)
+        }
         return migrator
     }
 }
