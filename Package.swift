@@ -64,6 +64,7 @@ let package = Package(
                 "TaskQueue", "Catalog", "Common", "SQLiteSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -77,6 +78,7 @@ let package = Package(
             name: "importer",
             dependencies: [
                 "TaskQueue",
+                "Common",
                 "Catalog",
                 "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,7 +111,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TaskQueue", "TestSupport", "importer", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TaskQueue", "Server", "TestSupport", "importer", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

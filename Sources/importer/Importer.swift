@@ -1,4 +1,5 @@
 import ArgumentParser
+import Common
 import Foundation
 import Server
 
@@ -7,6 +8,7 @@ struct Importer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "importer",
         abstract: "Product importer appliance: a durable SQLite task queue, workers and the catalogue in one binary.",
+        version: "importer \(AppVersion.description)",
         subcommands: [
             ServeCommand.self, APICommand.self, WorkerCommand.self, CallCommand.self, RevokeCommand.self, PurgeCommand.self,
             QueueCommand.self, RetryCommand.self, ImportCommand.self, ProductsCommand.self, InspectCommand.self, SchedulesCommand.self,
@@ -19,6 +21,7 @@ struct Importer: AsyncParsableCommand {
 enum Main {
     /// Parses and runs the command; any error is one line on standard error and a non-zero exit.
     static func main() async {
+        OpenFileLimit.raiseToHardLimit()
         do {
             var command = try Importer.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

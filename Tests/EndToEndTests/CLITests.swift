@@ -75,6 +75,14 @@ import Testing
         #expect(run.log.hasPrefix("importer: "))
     }
 
+    @Test func versionSaysTheReleaseAndTheCommit() async throws {
+        let sandbox = try Sandbox()
+        let run = try await ImporterProcess.run(["--version"], dataDir: sandbox.dataDir)
+        #expect(run.status == 0)
+        // A build by scripts/release.sh names its git commit; `swift build` says dev.
+        #expect(run.output.trimmingCharacters(in: .whitespacesAndNewlines) == "importer 0.1.0 (commit dev)", "\(run.output)\(run.log)")
+    }
+
     @Test func badConfigurationNamesTheKey() async throws {
         let sandbox = try Sandbox()
         let run = try await ImporterProcess.run(

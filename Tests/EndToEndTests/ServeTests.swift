@@ -134,6 +134,7 @@ import Testing
             assert value("importer_imports_total", outcome="success") == 1
             assert value("importer_import_rows_total", result="created") == 2
             assert value("importer_tasks_processed_total", task="app.tasks.product_tasks.process_csv_import") >= 1
+            assert value("importer_build_info", version="0.1.0", commit="dev") == 1
             assert any(name == "importer_jobs" for name, _ in samples)
             assert any(name.startswith("importer_http_requests_total") for name, _ in samples)
             print("parsed", len(samples))

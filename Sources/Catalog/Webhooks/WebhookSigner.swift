@@ -8,7 +8,7 @@ import TaskQueue
 /// GitHub's `X-Webhook-Signature: sha256=<hex HMAC-SHA256(secret, body)>`, and for a `whsec_`
 /// secret also Standard Webhooks' `webhook-id`, `webhook-timestamp`, `webhook-signature`.
 public enum WebhookSigner {
-    public static let userAgent = "importer-webhooks/\(AppVersion.current)"
+    public static let userAgent = "importer-webhooks/\(AppVersion.current) (commit \(AppVersion.commit))"
 
     /// The body and every header of an attempt sent at `now`; `data` is the event's data as
     /// JSON text (as the outbox stores it: spliced in, not parsed and encoded again).

@@ -107,6 +107,8 @@ public enum ConfigLoader {
         "auth_read": { config, value throws(Invalid) in config.http.authRead = try boolean(value) },
         "max_body_bytes": { config, value throws(Invalid) in config.http.maxBodyBytes = try integer(value, in: 1024...(1 << 30)) },
         "ui": { config, value throws(Invalid) in config.http.ui = try boolean(value) },
+        "http_idle_timeout": { config, value throws(Invalid) in config.http.idleTimeout = try seconds(value, max: 86_400) },
+        "max_connections": { config, value throws(Invalid) in config.http.maxConnections = try integer(value, in: 1...1_000_000) },
         "max_upload_bytes": { config, value throws(Invalid) in config.http.maxUploadBytes = try integer(value, in: 1...(1 << 40)) },
         "log_level": { config, value throws(Invalid) in config.logLevel = try choice(value) },
         "log_format": { config, value throws(Invalid) in config.logFormat = try choice(value) },

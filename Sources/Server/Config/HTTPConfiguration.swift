@@ -11,6 +11,12 @@ public struct HTTPConfiguration: Sendable, Equatable {
     public var maxUploadBytes = 1 << 30
     /// Whether the web UI is served at `/ui/` (`/` redirects there).
     public var ui = true
+    /// Seconds a connection may go without a complete request head or body part (a client that
+    /// sends half a header), or idle between requests, before it is closed. A response being
+    /// written (an event stream) is not idle.
+    public var idleTimeout = 30.0
+    /// Connections open at once; past it, new ones wait in the listen backlog.
+    public var maxConnections = 16_384
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -24,7 +25,12 @@ public enum APIServer {
         let ui = config.ui
         return Application(
             responder: service.responder(logger: logger),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: config.port), serverName: "importer"),
+            // The idle timeout also closes a connection whose request head never completes: only
+            // whole parsed parts count as activity (Hummingbird's HTTPConnectionStateHandler).
+            server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: .nanoseconds(Int64(config.idleTimeout * 1e9)))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: config.port), serverName: "importer",
+                availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 var metadata: Logger.Metadata = ["host": "\(host)", "port": "\(port)"]

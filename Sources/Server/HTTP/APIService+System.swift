@@ -46,7 +46,11 @@ extension APIService {
             case .writable:
                 let uptime = Int64(now().timeIntervalSince(startedAt))
                 return JSONResponse.make(
-                    .ok, body: ["status": "healthy", "database": "ok", "workers": .int(Int64(workers.count)), "uptime": .int(uptime)])
+                    .ok,
+                    body: [
+                        "status": "healthy", "database": "ok", "workers": .int(Int64(workers.count)), "uptime": .int(uptime),
+                        "version": .string(AppVersion.current), "commit": .string(AppVersion.commit),
+                    ])
             case .readOnly(let reason):
                 return unhealthy(database: "read_only", reason: reason)
             case .full:
@@ -59,6 +63,10 @@ extension APIService {
 
     private func unhealthy(database: String, reason: String) -> Response {
         JSONResponse.make(
-            .serviceUnavailable, body: ["status": "unhealthy", "database": .string(database), "reason": .string(reason)])
+            .serviceUnavailable,
+            body: [
+                "status": "unhealthy", "database": .string(database), "reason": .string(reason),
+                "version": .string(AppVersion.current), "commit": .string(AppVersion.commit),
+            ])
     }
 }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Metrics
 import Prometheus
@@ -18,6 +19,10 @@ public final class AppMetrics: Sendable {
 
     private init() {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // Prometheus's convention: a constant 1 whose labels say what is running.
+        registry.makeGauge(
+            name: "importer_build_info", labels: [("version", AppVersion.current), ("commit", AppVersion.commit)]
+        ).set(to: 1)
     }
 
     /// Sets the jobs-by-state-and-queue gauges from the database, then renders every metric in
