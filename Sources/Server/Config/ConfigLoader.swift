@@ -92,7 +92,9 @@ public enum ConfigLoader {
 
     private typealias Setter = @Sendable (inout AppConfig, JSONValue) throws(Invalid) -> Void
 
-    private static let stringKeys: Set<String> = ["data_dir", "log_level", "log_format", "synchronous", "host", "auth_token"]
+    private static let stringKeys: Set<String> = [
+        "data_dir", "log_level", "log_format", "synchronous", "host", "auth_token", "tls_cert_file", "tls_key_file",
+    ]
 
     private static let keys: [String: Setter] = [
         "data_dir": { config, value throws(Invalid) in config.dataDir = try nonEmptyString(value) },
@@ -109,6 +111,8 @@ public enum ConfigLoader {
         "ui": { config, value throws(Invalid) in config.http.ui = try boolean(value) },
         "http_idle_timeout": { config, value throws(Invalid) in config.http.idleTimeout = try seconds(value, max: 86_400) },
         "max_connections": { config, value throws(Invalid) in config.http.maxConnections = try integer(value, in: 1...1_000_000) },
+        "tls_cert_file": { config, value throws(Invalid) in config.http.tlsCertFile = value == .null ? nil : try nonEmptyString(value) },
+        "tls_key_file": { config, value throws(Invalid) in config.http.tlsKeyFile = value == .null ? nil : try nonEmptyString(value) },
         "max_upload_bytes": { config, value throws(Invalid) in config.http.maxUploadBytes = try integer(value, in: 1...(1 << 40)) },
         "log_level": { config, value throws(Invalid) in config.logLevel = try choice(value) },
         "log_format": { config, value throws(Invalid) in config.logFormat = try choice(value) },

@@ -17,6 +17,10 @@ public struct HTTPConfiguration: Sendable, Equatable {
     public var idleTimeout = 30.0
     /// Connections open at once; past it, new ones wait in the listen backlog.
     public var maxConnections = 16_384
+    /// PEM files of the server's certificate chain and private key: HTTPS instead of HTTP (both
+    /// or neither).
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
 
     public init() {}
 

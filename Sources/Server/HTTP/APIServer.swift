@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -23,11 +24,29 @@ public enum APIServer {
         }
         let host = config.host
         let ui = config.ui
+        // The idle timeout also closes a connection whose request head never completes: only
+        // whole parsed parts count as activity (Hummingbird's HTTPConnectionStateHandler).
+        let http1 = HTTPServerBuilder.http1(
+            configuration: HTTP1Channel.Configuration(idleTimeout: .nanoseconds(Int64(config.idleTimeout * 1e9))))
+        let server: HTTPServerBuilder
+        switch (config.tlsCertFile, config.tlsKeyFile) {
+        case (nil, nil):
+            server = http1
+        case (let certificate?, let key?):
+            let tls: TLSConfiguration
+            do {
+                tls = try TLSFiles.serverConfiguration(certificateFile: certificate, keyFile: key)
+            } catch {
+                throw Refusal(description: error.description)
+            }
+            server = try .tls(http1, tlsConfiguration: tls)
+        default:
+            throw Refusal(description: "tls_cert_file and tls_key_file go together: set both for HTTPS, or neither")
+        }
+        let scheme = config.tlsCertFile == nil ? "http" : "https"
         return Application(
             responder: service.responder(logger: logger),
-            // The idle timeout also closes a connection whose request head never completes: only
-            // whole parsed parts count as activity (Hummingbird's HTTPConnectionStateHandler).
-            server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: .nanoseconds(Int64(config.idleTimeout * 1e9)))),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: config.port), serverName: "importer",
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
@@ -35,7 +54,7 @@ public enum APIServer {
                 let port = channel.localAddress?.port ?? config.port
                 var metadata: Logger.Metadata = ["host": "\(host)", "port": "\(port)"]
                 // The address to open in a browser (the web UI).
-                if ui { metadata["ui"] = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/" }
+                if ui { metadata["ui"] = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)/" }
                 logger.info("http_ready", metadata: metadata)
             },
             logger: logger)
