@@ -3,7 +3,7 @@
 # Foundation linked in (--static-swift-stdlib), stripped, stamped with the git commit, packed as
 # dist/importer-<version>-linux-<arch>.tar.gz (the binary, config.example.json, importer.service,
 # INSTALL) with its SHA-256 next to it. It fails if the binary still needs a library from the
-# Swift toolchain. SQLite is Debian's libsqlite3-0 (docs/install.md says why).
+# Swift toolchain. SQLite is Debian's libsqlite3-0 (docs/deploy.md says why).
 # Usage: scripts/release.sh   (prints the tarball's path, the binary's size and what it links)
 set -euo pipefail
 cd "$(dirname "$0")/.."
