@@ -7,6 +7,7 @@
 # is stopped by its pid.
 # Usage: scripts/release-smoke.sh HOST_DIR DIR COMMAND...   (DIR is HOST_DIR as COMMAND sees it)
 set -euo pipefail
+. "$(dirname "$0")/../bench/common.sh"
 host_dir=$1 dir=$2
 shift 2
 python3 - "$host_dir/products.csv" <<'PY'
@@ -19,7 +20,7 @@ with open(sys.argv[1], "w", newline="", encoding="utf-8") as out:
     writer.writerow(["rs-00007", "the same SKU again, in another case", "the last one wins"])
 PY
 echo "version: $("$@" --version)"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$@" serve --port "$port" --data-dir "$dir/data" --log-level warning >"$host_dir/serve.log" 2>&1 &
 server=$!
 trap 'kill -9 $server 2>/dev/null || true' EXIT
