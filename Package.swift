@@ -21,6 +21,9 @@ let package = Package(
         // Webhook deliveries (HTTP and HTTPS) and their HMAC-SHA256 signatures.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // PostgreSQL for several hosts (DESIGN.md §14).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The system libsqlite3, for the few hot statements (GRDB does the rest).
@@ -37,10 +40,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // PostgreSQL plumbing shared by the queue's and the catalogue's stores: the URL, a
+        // connection pool usable from blocking threads, migrations under an advisory lock, faults.
+        .target(
+            name: "PostgresSupport",
+            dependencies: [
+                "Common",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(
             name: "TaskQueue",
             dependencies: [
-                "Common", "SQLiteSupport",
+                "Common", "SQLiteSupport", "PostgresSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -97,7 +114,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "TaskQueueTests",
-            dependencies: ["TaskQueue", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["TaskQueue", "TestSupport", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "CatalogTests",
             dependencies: [

@@ -171,6 +171,11 @@ struct TaskStatsAccumulator {
         if let ran { rows[key]?.runtime.add(ran) }
     }
 
+    /// Adds a row back (counts a failed write did not store).
+    mutating func add(_ row: TaskStatsRow) {
+        rows[row.key, default: TaskStatsRow(key: row.key)].merge(row)
+    }
+
     /// Retention (the in-memory store keeps its table here).
     mutating func removeMinutes(before minute: Int) {
         rows = rows.filter { $0.key.minute >= minute }

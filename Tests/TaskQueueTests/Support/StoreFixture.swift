@@ -1,29 +1,88 @@
 import Foundation
+import PostgresSupport
 import TaskQueue
 import Testing
 
-/// The two backends that must keep the same contract.
+/// The backends that must keep the same contract: PostgreSQL too when
+/// `IMPORTER_TEST_DATABASE_URL` names a server (`.ci/run` sets it and starts one).
 enum Backend: String, CaseIterable, CustomTestStringConvertible {
-    case sqlite, memory
+    case sqlite, memory, postgres
     var testDescription: String { rawValue }
+
+    static var allCases: [Backend] { TestDatabase.url == nil ? [.sqlite, .memory] : [.sqlite, .memory, .postgres] }
+    /// The durable ones: what a second process shares.
+    static var durable: [Backend] { allCases.filter { $0 != .memory } }
 }
 
-/// A store on a fresh temporary file (or in memory) with a manual clock.
+/// The PostgreSQL server of the tests, and a schema of its own for each store.
+enum TestDatabase {
+    static let url: PostgresURL? = ProcessInfo.processInfo.environment["IMPORTER_TEST_DATABASE_URL"].flatMap {
+        $0.isEmpty ? nil : try? PostgresURL(parsing: $0)
+    }
+
+    /// A pool on a new, empty schema (`t_…`), dropped by `drop`.
+    static func freshPool(poolSize: Int = 4) throws -> PostgresPool {
+        guard var url else { throw PostgresURLError("IMPORTER_TEST_DATABASE_URL is not set") }
+        url.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        url.poolSize = poolSize
+        return try PostgresPool(url: url)
+    }
+
+    /// A second pool on the same schema (another process, as far as the server knows).
+    static func sibling(of pool: PostgresPool) throws -> PostgresPool {
+        try PostgresPool(url: pool.url)
+    }
+
+    static func drop(_ pool: PostgresPool) {
+        let schema = pool.url.schema
+        _ = try? pool.withSession { session in try session.execute("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE") }
+        pool.close()
+    }
+}
+
+/// A store on a fresh temporary file, schema or in memory, with a manual clock.
 final class StoreFixture {
     let clock = ManualClock()
     let store: any QueueStore
+    let backend: Backend
+    let policy: StorePolicy
     let directory: URL?
+    private let pool: PostgresPool?
+    private var siblings: [PostgresPool] = []
 
     init(_ backend: Backend, policy: StorePolicy = StoreFixture.policy) throws {
+        self.backend = backend
+        self.policy = policy
         switch backend {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tq-\(UUID().uuidString)")
             self.directory = directory
+            pool = nil
             store = try SQLiteQueueStore(
                 path: directory.appendingPathComponent("queue.sqlite").path, policy: policy, clock: clock)
         case .memory:
             directory = nil
+            pool = nil
             store = MemoryQueueStore(policy: policy, clock: clock)
+        case .postgres:
+            directory = nil
+            let pool = try TestDatabase.freshPool()
+            self.pool = pool
+            store = try PostgresQueueStore(pool: pool, policy: policy, clock: clock)
+        }
+    }
+
+    /// Another store on the same data (another process), with the same clock; nil in memory.
+    func sibling() throws -> (any QueueStore)? {
+        switch backend {
+        case .sqlite:
+            return try SQLiteQueueStore(path: directory!.appendingPathComponent("queue.sqlite").path, policy: policy, clock: clock)
+        case .memory:
+            return nil
+        case .postgres:
+            let pool = try TestDatabase.sibling(of: self.pool!)
+            siblings.append(pool)
+            return try PostgresQueueStore(pool: pool, policy: policy, clock: clock)
         }
     }
 
@@ -37,6 +96,8 @@ final class StoreFixture {
 
     deinit {
         if let directory { try? FileManager.default.removeItem(at: directory) }
+        for sibling in siblings { sibling.close() }
+        if let pool { TestDatabase.drop(pool) }
     }
 
     func enqueue(_ name: String = "t", queue: String = "default", priority: Int = 5, runAt: Date? = nil) async throws

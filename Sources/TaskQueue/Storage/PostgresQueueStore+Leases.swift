@@ -1,0 +1,334 @@
+import Foundation
+import PostgresNIO
+import PostgresSupport
+
+/// The worker's side (`LeaseStore`) on PostgreSQL: claims with `SKIP LOCKED`, fenced
+/// lease-holder writes (a write whose token is not the job's current one changes nothing and
+/// is refused), renewals of all of a process's leases in one statement.
+extension PostgresQueueStore {
+    // MARK: Claim
+
+    public func claim(queues: [String], excluding names: [String], worker: String) throws -> ClaimedJob? {
+        let now = clock.now()
+        try reapIfDue(now: now)
+        var statement = PostgresStatement()
+        let claim = Self.claimCTEs(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy, gate: nil)
+        statement.sql = "WITH \(claim) SELECT * FROM claimed"
+        let row = try sessionSync { session in try session.first(statement.query) }
+        guard let row else { return nil }
+        let job = try Self.claimedJob(row, prefix: "")
+        holdStats { $0.started(name: job.name, queue: job.queue, at: now, waited: now.timeIntervalSince(job.runAt)) }
+        return job
+    }
+
+    /// The claim as common table expressions `picked`, `claimed` (its columns: `claimedJob`) and
+    /// `opened`: one ordered index probe per served queue that is not paused, the best of those
+    /// locked with `SKIP LOCKED`, its lease taken with a fresh token, its attempt opened. With
+    /// `gate`, only if that SQL condition holds.
+    static func claimCTEs(
+        _ statement: inout PostgresStatement, queues: [String], excluding names: [String], worker: String, now: Date,
+        policy: StorePolicy, gate: String?
+    ) -> String {
+        let queues = statement.bind(queues)
+        let at = statement.bind(now.timeIntervalSince1970)
+        let worker = statement.bind(worker)
+        let until = statement.bind(now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970)
+        let excluded = names.isEmpty ? "" : "AND NOT (j.name = ANY(\(statement.bind(names))::text[]))"
+        return """
+            picked AS (
+                SELECT c.id FROM unnest(\(queues)::text[]) AS q(queue)
+                CROSS JOIN LATERAL (
+                    SELECT j.id, j.priority, j.run_at FROM jobs j
+                    WHERE j.\(TaskStateMachine.sqlCondition(of: .claim)) AND j.queue = q.queue COLLATE "C" AND j.run_at <= \(at) \(excluded)
+                    ORDER BY j.priority DESC, j.run_at, j.id LIMIT 1
+                    FOR UPDATE SKIP LOCKED
+                ) c
+                WHERE NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.name = q.queue COLLATE "C") \(gate.map { "AND \($0)" } ?? "")
+                ORDER BY c.priority DESC, c.run_at, c.id LIMIT 1
+            ),
+            claimed AS (
+                UPDATE jobs j SET state = 'STARTED', token = j.token + 1, deliveries = j.deliveries + 1, worker = \(worker),
+                    started_at = \(at), lease_until = \(until), meta = NULL
+                FROM picked WHERE j.id = picked.id
+                RETURNING j.id, j.name, j.args, j.kwargs, j.queue, j.priority, j.token, j.deliveries, j.retries, j.enqueued_at,
+                    j.run_at, j.lease_until
+            ),
+            opened AS (
+                INSERT INTO attempts (job_id, token, delivery, worker, started_at)
+                SELECT id, token, deliveries, \(worker), \(at) FROM claimed
+            )
+            """
+    }
+
+    static func claimedJob(_ row: PostgresRandomAccessRow, prefix: String) throws -> ClaimedJob {
+        let id: String = try row.get("id")
+        let token: Int64 = try row.get("token")
+        return ClaimedJob(
+            id: id, name: try row.get("name"), argsJSON: try row.get("args"), kwargsJSON: try row.get("kwargs"),
+            queue: try row.get("queue"), priority: try row.get("priority"), lease: Lease(jobID: id, token: token),
+            deliveries: try row.get("deliveries"), retries: try row.get("retries"),
+            enqueuedAt: Date(timeIntervalSince1970: try row.get("enqueued_at")),
+            runAt: Date(timeIntervalSince1970: try row.get("run_at")),
+            leaseUntil: Date(timeIntervalSince1970: try row.get("lease_until")))
+    }
+
+    /// Gives lapsed leases back, at most once a second per process (any process may: the rows
+    /// are taken with `SKIP LOCKED`, so two reapers never both count one).
+    func reapIfDue(now: Date) throws {
+        let due = lastReap.withLock { last -> Bool in
+            guard abs(now.timeIntervalSince(last)) >= 1 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let policy = self.policy
+        let ended = try transactionSync { session in try Self.reapLapsedLeases(session, now: now, policy: policy) }
+        if !ended.isEmpty { holdStats { stats in for (outcome, delivery) in ended { delivery.count(outcome, ran: false, in: &stats) } } }
+    }
+
+    /// `PENDING` again, or `FAILURE` (`WorkerLost`) after `maxDeliveries` lapses, or `REVOKED`
+    /// if a revoke was waiting for the body to stop. Returns the jobs that ended.
+    static func reapLapsedLeases(_ session: PostgresSession, now: Date, policy: StorePolicy) throws
+        -> [(TaskStatsRow.Outcome, FinishedDelivery)]
+    {
+        let at = now.timeIntervalSince1970
+        var ended: [(TaskStatsRow.Outcome, FinishedDelivery)] = []
+        let lapsed = try session.query(
+            """
+            SELECT id, name, queue, started_at, lost_deliveries, revoke_requested FROM jobs
+            WHERE state IN ('STARTED','PROGRESS') AND lease_until < \(at)
+            FOR UPDATE SKIP LOCKED
+            """)
+        for row in lapsed {
+            let id: String = try row.get("id")
+            let lost = try row.get("lost_deliveries", as: Int.self) + 1
+            let finished = FinishedDelivery(
+                name: try row.get("name"), queue: try row.get("queue"), startedAt: try row.get("started_at"), now: at)
+            let event: TaskEvent =
+                try row.get("revoke_requested", as: Bool.self) ? .stopRevoked : (lost >= policy.maxDeliveries ? .leaseLostFinal : .leaseLost)
+            try session.execute("UPDATE attempts SET outcome = 'LOST', finished_at = \(at) WHERE job_id = \(id) AND outcome IS NULL")
+            switch event {
+            case .leaseLostFinal:
+                let error = TaskErrorInfo(
+                    type: "WorkerLost", message: "the worker running this job was lost \(lost) times (max_deliveries)")
+                let expires = now.addingTimeInterval(policy.failureRetention).timeIntervalSince1970
+                try session.execute(
+                    """
+                    UPDATE jobs SET state = 'FAILURE', lost_deliveries = \(lost), token = token + 1, lease_until = NULL,
+                        error = \(SQLiteQueueStore.encode(error)), date_done = \(at), expires_at = \(expires)
+                    WHERE id = \(id) AND \(unescaped: TaskStateMachine.sqlCondition(of: .leaseLostFinal))
+                    """)
+                ended.append((.failed, finished))
+            case .stopRevoked:
+                let expires = now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970
+                try session.execute(
+                    """
+                    UPDATE jobs SET state = 'REVOKED', lost_deliveries = \(lost), token = token + 1, lease_until = NULL,
+                        date_done = \(at), expires_at = \(expires)
+                    WHERE id = \(id) AND \(unescaped: TaskStateMachine.sqlCondition(of: .stopRevoked))
+                    """)
+                ended.append((.revoked, finished))
+            default:
+                try session.execute(
+                    """
+                    UPDATE jobs SET state = 'PENDING', lost_deliveries = \(lost), token = token + 1, lease_until = NULL
+                    WHERE id = \(id) AND \(unescaped: TaskStateMachine.sqlCondition(of: .leaseLost))
+                    """)
+            }
+        }
+        return ended
+    }
+
+    // MARK: Lease-holder writes (fenced by the token)
+
+    public func renew(_ leases: [Lease]) async throws -> [Lease: LeaseStatus] {
+        guard !leases.isEmpty else { return [:] }
+        let until = clock.now().addingTimeInterval(policy.visibilityTimeout)
+        let ids = leases.map(\.jobID)
+        let tokens = leases.map(\.token)
+        let held = try await session { session in
+            try session.query(
+                """
+                UPDATE jobs j SET lease_until = \(until.timeIntervalSince1970)
+                FROM unnest(\(ids)::text[], \(tokens)::bigint[]) AS l(id, token)
+                WHERE j.id = l.id COLLATE "C" AND j.token = l.token AND j.state IN ('STARTED','PROGRESS')
+                RETURNING j.id, j.token, j.revoke_requested
+                """
+            ).map { row in (Lease(jobID: try row.get("id"), token: try row.get("token")), try row.get("revoke_requested", as: Bool.self)) }
+        }
+        var statuses = Dictionary(uniqueKeysWithValues: leases.map { ($0, LeaseStatus.lost) })
+        for (lease, revoke) in held { statuses[lease] = .held(until: until, revokeRequested: revoke) }
+        return statuses
+    }
+
+    public func progress(_ lease: Lease, meta: JSONValue) throws {
+        var statement = PostgresStatement()
+        let assignments = "state = 'PROGRESS', meta = \(statement.bind(meta.jsonText))"
+        try sessionSync { session in try holderUpdate(session, &statement, lease, event: .progress, set: assignments, attempt: nil) }
+    }
+
+    public func succeed(
+        _ lease: Lease, result: JSONValue, thenClaim queues: [String]?, excluding names: [String], worker: String
+    ) throws -> ClaimedJob? {
+        let now = clock.now()
+        let at = now.timeIntervalSince1970
+        var statement = PostgresStatement()
+        let result = statement.bind(result.jsonText)
+        let atBind = statement.bind(at)
+        let expires = statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970)
+        let id = statement.bind(lease.jobID)
+        let token = statement.bind(lease.token)
+        var sql = """
+            WITH acked AS (
+                UPDATE jobs SET state = 'SUCCESS', result = \(result), date_done = \(atBind), expires_at = \(expires),
+                    lease_until = NULL, token = token + 1
+                WHERE id = \(id) AND token = \(token) AND \(TaskStateMachine.sqlCondition(of: .succeed))
+                RETURNING name, queue, started_at
+            ),
+            closed AS (
+                UPDATE attempts SET outcome = 'SUCCESS', finished_at = \(atBind), error = NULL
+                WHERE job_id = \(id) AND token = \(token) AND EXISTS (SELECT 1 FROM acked)
+            )
+            """
+        if let queues {
+            let claim = Self.claimCTEs(
+                &statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy,
+                gate: "EXISTS (SELECT 1 FROM acked)")
+            sql += ", \(claim) SELECT a.name AS acked_name, a.queue AS acked_queue, a.started_at AS acked_started_at, c.* "
+                + "FROM acked a LEFT JOIN claimed c ON true"
+        } else {
+            sql += " SELECT name AS acked_name, queue AS acked_queue, started_at AS acked_started_at, NULL::text AS id FROM acked"
+        }
+        statement.sql = sql
+        guard let row = try sessionSync({ session in try session.first(statement.query) }) else {
+            throw QueueError.staleLease(lease.jobID)
+        }
+        let finished = FinishedDelivery(
+            name: try row.get("acked_name"), queue: try row.get("acked_queue"), startedAt: try row.get("acked_started_at"), now: at)
+        let next = try row.get("id", as: String?.self) == nil ? nil : try Self.claimedJob(row, prefix: "")
+        holdStats { stats in
+            finished.count(.succeeded, in: &stats)
+            if let next { stats.started(name: next.name, queue: next.queue, at: now, waited: now.timeIntervalSince(next.runAt)) }
+        }
+        return next
+    }
+
+    public func fail(_ lease: Lease, error: TaskErrorInfo) throws {
+        try sessionSync { session in try failure(session, lease, error: error) }
+    }
+
+    public func failAbandoned(_ lease: Lease, error: TaskErrorInfo) async throws {
+        try await session { session in try self.failure(session, lease, error: error) }
+    }
+
+    private func failure(_ session: PostgresSession, _ lease: Lease, error: TaskErrorInfo) throws {
+        let now = clock.now()
+        var statement = PostgresStatement()
+        let assignments = """
+            state = 'FAILURE', error = \(statement.bind(SQLiteQueueStore.encode(error))), date_done = \(statement.bind(now.timeIntervalSince1970)),
+            expires_at = \(statement.bind(now.addingTimeInterval(policy.failureRetention).timeIntervalSince1970)),
+            lease_until = NULL, token = token + 1
+            """
+        try holderUpdate(session, &statement, lease, event: .fail, set: assignments, attempt: (.failure, error, now), counts: .failed)
+    }
+
+    public func retry(_ lease: Lease, error: TaskErrorInfo, at: Date) throws {
+        var statement = PostgresStatement()
+        let assignments = """
+            state = 'RETRY', error = \(statement.bind(SQLiteQueueStore.encode(error))), run_at = \(statement.bind(at.timeIntervalSince1970)),
+            retries = retries + 1, lease_until = NULL, token = token + 1
+            """
+        let now = clock.now()
+        try sessionSync { session in
+            try holderUpdate(session, &statement, lease, event: .retry, set: assignments, attempt: (.retry, error, now), counts: .retried)
+        }
+    }
+
+    public func release(_ lease: Lease) throws {
+        try sessionSync { session in try releasing(session, lease) }
+    }
+
+    public func releaseAbandoned(_ lease: Lease) async throws {
+        try await session { session in try self.releasing(session, lease) }
+    }
+
+    private func releasing(_ session: PostgresSession, _ lease: Lease) throws {
+        var statement = PostgresStatement()
+        try holderUpdate(
+            session, &statement, lease, event: .release, set: "state = 'PENDING', lease_until = NULL, token = token + 1",
+            attempt: (.released, nil, clock.now()))
+    }
+
+    public func stopRevoked(_ lease: Lease) throws {
+        let now = clock.now()
+        var statement = PostgresStatement()
+        let assignments = """
+            state = 'REVOKED', date_done = \(statement.bind(now.timeIntervalSince1970)),
+            expires_at = \(statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970)),
+            lease_until = NULL, token = token + 1
+            """
+        try sessionSync { session in
+            try holderUpdate(session, &statement, lease, event: .stopRevoked, set: assignments, attempt: (.revoked, nil, now), counts: .revoked)
+        }
+    }
+
+    /// One fenced update in one statement: applies only if `lease` is the job's current
+    /// delivery and the state machine allows `event` from the job's state, closing the
+    /// delivery's attempt with it; otherwise `QueueError.staleLease`. `statement` holds the
+    /// binds of `assignments`.
+    private func holderUpdate(
+        _ session: PostgresSession, _ statement: inout PostgresStatement, _ lease: Lease, event: TaskEvent, set assignments: String,
+        attempt: (Attempt.Outcome, TaskErrorInfo?, Date)?, counts outcome: TaskStatsRow.Outcome? = nil
+    ) throws {
+        let id = statement.bind(lease.jobID)
+        let token = statement.bind(lease.token)
+        var sql = """
+            WITH updated AS (
+                UPDATE jobs SET \(assignments)
+                WHERE id = \(id) AND token = \(token) AND \(TaskStateMachine.sqlCondition(of: event))
+                RETURNING name, queue, started_at
+            )
+            """
+        if let (result, error, at) = attempt {
+            sql += """
+                , closed AS (
+                    UPDATE attempts SET outcome = \(statement.bind(result.rawValue)), finished_at = \(statement.bind(at.timeIntervalSince1970)),
+                        error = \(statement.bind(error.map(SQLiteQueueStore.encode)))
+                    WHERE job_id = \(id) AND token = \(token) AND EXISTS (SELECT 1 FROM updated)
+                )
+                """
+        }
+        statement.sql = sql + " SELECT * FROM updated"
+        guard let row = try session.first(statement.query) else { throw QueueError.staleLease(lease.jobID) }
+        if let outcome {
+            let finished = FinishedDelivery(
+                name: try row.get("name"), queue: try row.get("queue"), startedAt: try row.get("started_at"),
+                now: clock.now().timeIntervalSince1970)
+            holdStats { finished.count(outcome, in: &$0) }
+        }
+    }
+
+    public func nextDelayedRun(queues: [String], after now: Date) throws -> Date? {
+        guard !queues.isEmpty else { return nil }
+        let due = try sessionSync { session in
+            try session.first(
+                """
+                SELECT MIN(j.run_at) AS due FROM unnest(\(queues)::text[]) AS q(queue)
+                CROSS JOIN LATERAL (
+                    SELECT run_at FROM jobs WHERE state IN ('PENDING','RETRY') AND queue = q.queue COLLATE "C" AND run_at > \(now.timeIntervalSince1970)
+                    ORDER BY run_at LIMIT 1
+                ) j
+                """)?.get("due", as: Double?.self)
+        }
+        return due.map(Date.init(timeIntervalSince1970:))
+    }
+
+    public func revokeRequested(among ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await session { session in
+            Set(
+                try session.query("SELECT id FROM jobs WHERE revoke_requested AND id = ANY(\(ids)::text[])")
+                    .map { try $0.get("id", as: String.self) })
+        }
+    }
+}
