@@ -53,7 +53,10 @@ public final class PostgresPool: Sendable {
         self.configuration = configuration
     }
 
-    /// Closes every idle connection; leased ones close when released.
+    deinit { close() }
+
+    /// Closes every idle connection; leased ones close when released. (A connection must be
+    /// closed before it is dropped.)
     public func close() {
         let idle = state.withLock { state -> [PostgresConnection] in
             state.closed = true
@@ -158,7 +161,8 @@ public final class PostgresPool: Sendable {
         if let waiter {
             waiter.succeed(connection)
         } else if state.withLock({ $0.closed }) {
-            let _: EventLoopFuture<Void> = connection.close()
+            let closing: EventLoopFuture<Void> = connection.close()
+            try? closing.wait()
         }
     }
 

@@ -8,10 +8,11 @@ import Testing
 @testable import TaskQueue
 
 /// Soft and hard time limits, runaway bodies, and revokes seen by the worker.
-@Suite struct TimeLimitTests {
+@Suite(.serialized) struct TimeLimitTests {
     typealias Harness = WorkerTests.Harness
 
-    @Test func softLimitHandledLetsTheBodyFinishNormally() async throws {
+    @Test(arguments: Backend.durable)
+    func softLimitHandledLetsTheBodyFinishNormally(backend: Backend) async throws {
         let task = TaskDefinition(name: "tidy", softTimeLimit: 0.2) { context in
             do {
                 try context.sleep(10)
@@ -22,7 +23,7 @@ import Testing
                 return "cleaned up"
             }
         }
-        let harness = Harness(extra: [task])
+        let harness = try Harness(backend, extra: [task])
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: "tidy")).id
             #expect(try await eventually { try await harness.state(id)?.state == .success })
@@ -30,12 +31,13 @@ import Testing
         }
     }
 
-    @Test func softLimitUnhandledFailsTheJob() async throws {
+    @Test(arguments: Backend.durable)
+    func softLimitUnhandledFailsTheJob(backend: Backend) async throws {
         let task = TaskDefinition(name: "slow", softTimeLimit: 0.2) { context in
             try context.sleep(10)
             return nil
         }
-        let harness = Harness(retry: RetryOptions(maxRetries: 3, delay: 0), extra: [task])
+        let harness = try Harness(backend, retry: RetryOptions(maxRetries: 3, delay: 0), extra: [task])
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: "slow")).id
             #expect(try await eventually { try await harness.state(id)?.state == .failure })
@@ -44,7 +46,8 @@ import Testing
         }
     }
 
-    @Test func hardLimitFencesTheJobAndReplacesTheSlotOfABodyThatIgnoresCancellation() async throws {
+    @Test(arguments: Backend.durable)
+    func hardLimitFencesTheJobAndReplacesTheSlotOfABodyThatIgnoresCancellation(backend: Backend) async throws {
         // Given a one-slot pool and a body that ignores cancellation, then tries to write
         let lateWrite = Mutex<(any Error)?>(nil)
         let task = TaskDefinition(name: "runaway", timeLimit: 0.3) { context in
@@ -53,7 +56,7 @@ import Testing
             do { try context.progress("still here") } catch { lateWrite.withLock { $0 = error } }
             return "too late"
         }
-        let harness = Harness(concurrency: 1, extra: [task])
+        let harness = try Harness(backend, concurrency: 1, extra: [task])
         try await harness.running {
             let start = Date()
             let id = try await harness.client.submit(TaskSubmission(name: "runaway")).id
@@ -74,7 +77,8 @@ import Testing
         }
     }
 
-    @Test func hardLimitInterruptsTheBodysSQLiteStatement() async throws {
+    @Test(arguments: Backend.durable)
+    func hardLimitInterruptsTheBodysSQLiteStatement(backend: Backend) async throws {
         let outcome = Mutex<String?>(nil)
         let task = TaskDefinition(name: "long-sql", timeLimit: 0.3) { context in
             let database = try DatabaseQueue()
@@ -91,7 +95,7 @@ import Testing
             }
             return nil
         }
-        let harness = Harness(extra: [task])
+        let harness = try Harness(backend, extra: [task])
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: "long-sql")).id
             #expect(try await eventually { try await harness.state(id)?.state == .failure })
@@ -100,21 +104,23 @@ import Testing
         }
     }
 
-    @Test func tooManyRunawaysMakeTheWorkerExitWithAnError() async throws {
+    @Test(arguments: Backend.durable)
+    func tooManyRunawaysMakeTheWorkerExitWithAnError(backend: Backend) async throws {
         let task = TaskDefinition(name: "spin-forever", timeLimit: 0.2) { _ in
             let deadline = Date().addingTimeInterval(3)
             while Date() < deadline {}
             return nil
         }
-        let harness = Harness(concurrency: 2, maxRunaways: 1, extra: [task])
+        let harness = try Harness(backend, concurrency: 2, maxRunaways: 1, extra: [task])
         let running = Task { try await harness.worker.run() }
         _ = try await harness.client.submit(TaskSubmission(name: "spin-forever"))
         _ = try await harness.client.submit(TaskSubmission(name: "spin-forever"))
         await #expect(throws: WorkerError.tooManyRunaways(count: 2, limit: 1)) { try await running.value }
     }
 
-    @Test func revokeOfARunningJobIsSeenWithinASecond() async throws {
-        let harness = Harness(visibilityTimeout: 30)
+    @Test(arguments: Backend.durable)
+    func revokeOfARunningJobIsSeenWithinASecond(backend: Backend) async throws {
+        let harness = try Harness(backend, visibilityTimeout: 30)
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [30])).id
             #expect(try await eventually { try await harness.state(id)?.state == .started })
@@ -128,7 +134,8 @@ import Testing
     /// A body blocked outside Swift concurrency (an event loop's future, a socket) registers
     /// how to unblock it; a revoke runs that at once, and a blocked call started after the
     /// revoke is unblocked before it waits.
-    @Test func aRevokeUnblocksABlockingCall() async throws {
+    @Test(arguments: Backend.durable)
+    func aRevokeUnblocksABlockingCall(backend: Backend) async throws {
         let stops = Mutex(0)
         let task = TaskDefinition(name: "blocked") { context in
             for _ in 0..<2 {
@@ -142,7 +149,7 @@ import Testing
             }
             return "unblocked"
         }
-        let harness = Harness(visibilityTimeout: 30, extra: [task])
+        let harness = try Harness(backend, visibilityTimeout: 30, extra: [task])
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: "blocked")).id
             #expect(try await eventually { try await harness.state(id)?.state == .started })

@@ -6,22 +6,25 @@ import Testing
 
 @testable import TaskQueue
 
-/// The worker against the in-memory store with a manual clock: retries, cancellation and
-/// shutdown without files.
-@Suite struct WorkerTests {
+/// The worker against each durable backend's store (SQLite, and PostgreSQL when the tests have a
+/// server) with a manual clock: retries, cancellation and shutdown. Serialized: their time bounds
+/// (a revoke seen within a second) hold on 2 cores only without a dozen siblings spinning.
+@Suite(.serialized) struct WorkerTests {
     struct Harness {
-        let clock = ManualClock()
-        let store: MemoryQueueStore
+        let fixture: StoreFixture
+        var clock: ManualClock { fixture.clock }
+        var store: any QueueStore { fixture.store }
         let client: QueueClient
         let worker: Worker
 
         init(
-            visibilityTimeout: TimeInterval = 30, grace: TimeInterval = 5, retry: RetryOptions = RetryOptions(),
+            _ backend: Backend, visibilityTimeout: TimeInterval = 30, grace: TimeInterval = 5, retry: RetryOptions = RetryOptions(),
             concurrency: Int = 2, maxRunaways: Int = 4, extra: [TaskDefinition] = []
-        ) {
+        ) throws {
             var policy = StorePolicy()
             policy.visibilityTimeout = visibilityTimeout
-            store = MemoryQueueStore(policy: policy, clock: clock)
+            fixture = try StoreFixture(backend, policy: policy)
+            let (store, clock) = (fixture.store, fixture.clock)
             var registry = TaskRegistry()
             TestTasks.register(into: &registry)
             for task in extra { registry.register(task) }
@@ -48,8 +51,9 @@ import Testing
         }
     }
 
-    @Test func failTwiceThenSucceedOnTheThirdRun() async throws {
-        let harness = Harness(retry: RetryOptions(maxRetries: 3, delay: 0, jitter: false))
+    @Test(arguments: Backend.durable)
+    func failTwiceThenSucceedOnTheThirdRun(backend: Backend) async throws {
+        let harness = try Harness(backend, retry: RetryOptions(maxRetries: 3, delay: 0, jitter: false))
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: TestTasks.fail, args: [2])).id
             #expect(try await eventually { try await harness.state(id)?.state == .success })
@@ -62,8 +66,9 @@ import Testing
 
     /// Back-to-back jobs on one slot: each ack claims the next job, and the slot's thread runs
     /// the next body right after the previous one (a handover that once crashed a worker).
-    @Test func oneSlotRunsManyJobsBackToBack() async throws {
-        let harness = Harness(concurrency: 1)
+    @Test(arguments: Backend.durable)
+    func oneSlotRunsManyJobsBackToBack(backend: Backend) async throws {
+        let harness = try Harness(backend, concurrency: 1)
         try await harness.running {
             var ids: [String] = []
             for _ in 0..<1000 { ids.append(try await harness.client.submit(TaskSubmission(name: TestTasks.noop)).id) }
@@ -72,8 +77,9 @@ import Testing
         }
     }
 
-    @Test func retriesStopAtMaxRetries() async throws {
-        let harness = Harness(retry: RetryOptions(maxRetries: 1, delay: 0, jitter: false))
+    @Test(arguments: Backend.durable)
+    func retriesStopAtMaxRetries(backend: Backend) async throws {
+        let harness = try Harness(backend, retry: RetryOptions(maxRetries: 1, delay: 0, jitter: false))
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: TestTasks.fail, args: [5])).id
             #expect(try await eventually { try await harness.state(id)?.state == .failure })
@@ -83,8 +89,9 @@ import Testing
         }
     }
 
-    @Test func retryWaitsForItsDelayOnTheInjectedClock() async throws {
-        let harness = Harness(retry: RetryOptions(maxRetries: 3, delay: 10, jitter: false))
+    @Test(arguments: Backend.durable)
+    func retryWaitsForItsDelayOnTheInjectedClock(backend: Backend) async throws {
+        let harness = try Harness(backend, retry: RetryOptions(maxRetries: 3, delay: 10, jitter: false))
         try await harness.running {
             let start = harness.clock.now()
             let id = try await harness.client.submit(TaskSubmission(name: TestTasks.fail, args: [1])).id
@@ -98,9 +105,10 @@ import Testing
         }
     }
 
-    @Test func nonRetryableErrorsFailAtOnce() async throws {
+    @Test(arguments: Backend.durable)
+    func nonRetryableErrorsFailAtOnce(backend: Backend) async throws {
         struct Broken: Error {}
-        let harness = Harness(extra: [TaskDefinition(name: "broken") { _ in throw Broken() }])
+        let harness = try Harness(backend, extra: [TaskDefinition(name: "broken") { _ in throw Broken() }])
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: "broken")).id
             #expect(try await eventually { try await harness.state(id)?.state == .failure })
@@ -109,7 +117,8 @@ import Testing
         }
     }
 
-    @Test func autoretryForListedErrorTypes() async throws {
+    @Test(arguments: Backend.durable)
+    func autoretryForListedErrorTypes(backend: Backend) async throws {
         struct Flaky: Error {}
         let runs = Mutex(0)
         let task = TaskDefinition(name: "flaky", retry: RetryOptions(maxRetries: 2, delay: 0, jitter: false, autoretryFor: [Flaky.self])) { _ in
@@ -120,7 +129,7 @@ import Testing
             if run < 3 { throw Flaky() }
             return "ok"
         }
-        let harness = Harness(extra: [task])
+        let harness = try Harness(backend, extra: [task])
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: "flaky")).id
             #expect(try await eventually { try await harness.state(id)?.state == .success })
@@ -128,14 +137,15 @@ import Testing
         }
     }
 
-    @Test func progressIsVisibleWhileRunning() async throws {
+    @Test(arguments: Backend.durable)
+    func progressIsVisibleWhileRunning(backend: Backend) async throws {
         let gate = Mutex(false)
         let task = TaskDefinition(name: "progress") { context in
             try context.progress(["percent": 42])
             while !gate.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
             return "done"
         }
-        let harness = Harness(extra: [task])
+        let harness = try Harness(backend, extra: [task])
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: "progress")).id
             #expect(try await eventually { try await harness.state(id)?.state == .progress })
@@ -145,8 +155,9 @@ import Testing
         }
     }
 
-    @Test func revokedRunningJobIsCancelledAndEndsRevoked() async throws {
-        let harness = Harness(visibilityTimeout: 0.3)
+    @Test(arguments: Backend.durable)
+    func revokedRunningJobIsCancelledAndEndsRevoked(backend: Backend) async throws {
+        let harness = try Harness(backend, visibilityTimeout: 0.3)
         try await harness.running {
             let id = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [30])).id
             #expect(try await eventually { try await harness.state(id)?.state == .started })
@@ -156,8 +167,9 @@ import Testing
         }
     }
 
-    @Test func warmShutdownLetsRunningJobsFinish() async throws {
-        let harness = Harness(grace: 5)
+    @Test(arguments: Backend.durable)
+    func warmShutdownLetsRunningJobsFinish(backend: Backend) async throws {
+        let harness = try Harness(backend, grace: 5)
         let task = Task { try await harness.worker.run() }
         let id = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [0.3])).id
         #expect(try await eventually { try await harness.state(id)?.state == .started })
@@ -167,8 +179,9 @@ import Testing
         #expect(try await harness.store.workers(seenWithin: 100).isEmpty)
     }
 
-    @Test func aQuietRequestStopsClaimsUntilClearedAndAStopEndsTheWorker() async throws {
-        let harness = Harness()
+    @Test(arguments: Backend.durable)
+    func aQuietRequestStopsClaimsUntilClearedAndAStopEndsTheWorker(backend: Backend) async throws {
+        let harness = try Harness(backend)
         let task = Task { try await harness.worker.run() }
         try await harness.store.setControl(.quiet, worker: "test@host:1")
         try await Task.sleep(for: .seconds(Worker.controlPollInterval * 2))
@@ -186,8 +199,9 @@ import Testing
         #expect(try await harness.store.workers(seenWithin: 100).isEmpty)
     }
 
-    @Test func graceExpiryReleasesTheLeaseWithoutCountingALoss() async throws {
-        let harness = Harness(grace: 0.2)
+    @Test(arguments: Backend.durable)
+    func graceExpiryReleasesTheLeaseWithoutCountingALoss(backend: Backend) async throws {
+        let harness = try Harness(backend, grace: 0.2)
         let task = Task { try await harness.worker.run() }
         let id = try await harness.client.submit(TaskSubmission(name: TestTasks.spin, args: [2])).id
         #expect(try await eventually { try await harness.state(id)?.state == .started })
@@ -199,8 +213,9 @@ import Testing
         #expect(record.attempts.map(\.outcome) == [.released])
     }
 
-    @Test func coldShutdownReleasesAtOnce() async throws {
-        let harness = Harness(grace: 60)
+    @Test(arguments: Backend.durable)
+    func coldShutdownReleasesAtOnce(backend: Backend) async throws {
+        let harness = try Harness(backend, grace: 60)
         let task = Task { try await harness.worker.run() }
         let id = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [60])).id
         #expect(try await eventually { try await harness.state(id)?.state == .started })
@@ -211,8 +226,9 @@ import Testing
         #expect(try await harness.state(id)?.state == .pending)
     }
 
-    @Test func unknownTasksAreRefusedAtSubmit() async throws {
-        let harness = Harness()
+    @Test(arguments: Backend.durable)
+    func unknownTasksAreRefusedAtSubmit(backend: Backend) async throws {
+        let harness = try Harness(backend)
         await #expect(throws: QueueError.unknownTask("nope")) {
             try await harness.client.submit(TaskSubmission(name: "nope"))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresSupport
+import Synchronization
 import TaskQueue
 import Testing
 
@@ -41,14 +42,14 @@ enum TestDatabase {
 }
 
 /// A store on a fresh temporary file, schema or in memory, with a manual clock.
-final class StoreFixture {
+final class StoreFixture: Sendable {
     let clock = ManualClock()
     let store: any QueueStore
     let backend: Backend
     let policy: StorePolicy
     let directory: URL?
     private let pool: PostgresPool?
-    private var siblings: [PostgresPool] = []
+    private let siblings = Mutex<[PostgresPool]>([])
 
     init(_ backend: Backend, policy: StorePolicy = StoreFixture.policy) throws {
         self.backend = backend
@@ -81,7 +82,7 @@ final class StoreFixture {
             return nil
         case .postgres:
             let pool = try TestDatabase.sibling(of: self.pool!)
-            siblings.append(pool)
+            siblings.withLock { $0.append(pool) }
             return try PostgresQueueStore(pool: pool, policy: policy, clock: clock)
         }
     }
@@ -96,7 +97,7 @@ final class StoreFixture {
 
     deinit {
         if let directory { try? FileManager.default.removeItem(at: directory) }
-        for sibling in siblings { sibling.close() }
+        for sibling in siblings.withLock({ $0 }) { sibling.close() }
         if let pool { TestDatabase.drop(pool) }
     }
 
