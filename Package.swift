@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "TaskQueue", "Catalog", "Common", "SQLiteSupport",
+                "TaskQueue", "Catalog", "Common", "SQLiteSupport", "PostgresSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `database_url` (DESIGN.md §14): `postgres[ql]://user:pass@host:port/db?sslmode=…&schema=…&pool_size=…`.
-/// Parsed once at start-up; every mistake is one sentence naming what is wrong.
+/// Parsed once at start-up; every mistake is one clause naming what is wrong (the caller names
+/// the setting).
 public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public enum SSLMode: String, Sendable, CaseIterable {
         case disable, prefer, require
@@ -38,15 +39,15 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 
     public init(parsing text: String) throws(PostgresURLError) {
         guard let url = URLComponents(string: text), let scheme = url.scheme else {
-            throw PostgresURLError("database_url is not a URL: expected postgres://user:password@host:port/database")
+            throw PostgresURLError("is not a URL: expected postgres://user:password@host:port/database")
         }
         guard scheme == "postgres" || scheme == "postgresql" else {
-            throw PostgresURLError("database_url must start with postgres:// or postgresql:// (got \(scheme)://)")
+            throw PostgresURLError("must start with postgres:// or postgresql:// (got \(scheme)://)")
         }
-        guard let host = url.host, !host.isEmpty else { throw PostgresURLError("database_url names no host") }
+        guard let host = url.host, !host.isEmpty else { throw PostgresURLError("names no host") }
         let database = String(url.path.drop { $0 == "/" })
         guard !database.isEmpty, !database.contains("/") else {
-            throw PostgresURLError("database_url must name one database after the host (…/DATABASE)")
+            throw PostgresURLError("must name one database after the host (…/DATABASE)")
         }
         var result = PostgresURL(
             host: host, port: url.port ?? 5432, user: url.user ?? "postgres", password: url.password, database: database)
@@ -56,21 +57,21 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             case "sslmode":
                 guard let mode = SSLMode(rawValue: value) else {
                     throw PostgresURLError(
-                        "database_url: sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")) (got \(value))")
+                        "sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")) (got \(value))")
                 }
                 result.sslMode = mode
             case "schema":
                 guard Self.isIdentifier(value) else {
-                    throw PostgresURLError("database_url: schema must be a plain lower-case name (letters, digits, _), got \(value)")
+                    throw PostgresURLError("schema must be a plain lower-case name (letters, digits, _), got \(value)")
                 }
                 result.schema = value
             case "pool_size":
                 guard let size = Int(value), (1...1000).contains(size) else {
-                    throw PostgresURLError("database_url: pool_size must be a whole number from 1 to 1000 (got \(value))")
+                    throw PostgresURLError("pool_size must be a whole number from 1 to 1000 (got \(value))")
                 }
                 result.poolSize = size
             default:
-                throw PostgresURLError("database_url: unknown option \(item.name) (known: sslmode, schema, pool_size)")
+                throw PostgresURLError("unknown option \(item.name) (known: sslmode, schema, pool_size)")
             }
         }
         self = result

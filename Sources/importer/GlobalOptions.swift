@@ -9,6 +9,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (databases and uploads). Default ./data")
     var dataDir: String?
 
+    @Option(name: .customLong("database-url"), help: "PostgreSQL for the queue: postgres://user:pass@host:port/db?schema=…&pool_size=… (default: SQLite in the data directory).")
+    var databaseURL: String?
+
     @Option(name: .customLong("config"), help: "Configuration file (default: ./config.json if present).")
     var configFile: String?
 
@@ -25,6 +28,7 @@ struct GlobalOptions: ParsableArguments {
     func loadConfig(extraFlags: [String: JSONValue] = [:]) throws -> AppConfig {
         var flags = extraFlags
         if let dataDir { flags["data_dir"] = .string(dataDir) }
+        if let databaseURL { flags["database_url"] = .string(databaseURL) }
         if let concurrency { flags["concurrency"] = .int(Int64(concurrency)) }
         if let logLevel { flags["log_level"] = .string(logLevel) }
         let config = try ConfigLoader.load(file: configFile, environment: ProcessInfo.processInfo.environment, flags: flags)

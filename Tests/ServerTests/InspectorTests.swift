@@ -24,7 +24,7 @@ import Testing
         let running = try await store.enqueue(NewJob(name: TestTasks.sleep, args: [5])).id
         _ = try store.claim(queues: ["default"], worker: "importer@a:1")
         let delayed = try await store.enqueue(NewJob(name: TestTasks.noop, runAt: now.addingTimeInterval(30))).id
-        let inspector = Inspector(store: store, registry: registry, brokerPath: "/d/queue.sqlite", clock: clock)
+        let inspector = Inspector(store: store, registry: registry, broker: ["transport": "sqlite", "path": "/d/queue.sqlite"], clock: clock)
 
         // Then each view shows what Celery's would
         let active = try await inspector.view(.active)
@@ -56,7 +56,7 @@ import Testing
     @Test func registeredFallsBackToThisConfigurationWithNoLiveWorker() async throws {
         var registry = TaskRegistry()
         TestTasks.register(into: &registry)
-        let inspector = Inspector(store: MemoryQueueStore(), registry: registry, brokerPath: "x")
+        let inspector = Inspector(store: MemoryQueueStore(), registry: registry, broker: ["transport": "sqlite", "path": "x"])
         #expect(try await inspector.view(.registered)["local"]?.arrayValue?.count == 4)
         #expect(try await inspector.view(.ping) == [:])
     }

@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import Logging
+import PostgresSupport
 import SQLiteSupport
 import ServiceLifecycle
 import TaskQueue
@@ -32,7 +33,7 @@ public struct AppContext: Sendable {
         }
         let options = SQLiteOptions(synchronous: config.synchronous, readOnly: readOnly)
         let probe = config.storageProbe
-        let queue = try SQLiteQueueStore(path: config.queueDatabasePath, options: options, policy: config.queue, probe: probe)
+        let (queue, queueServices, queueBackup) = try openQueue(config, options: options, probe: probe)
         let catalogStore = try SQLiteCatalogStore(path: config.catalogDatabasePath, options: options, probe: probe)
         let catalog = CatalogContext(
             store: catalogStore, uploadsDirectory: config.uploadsDirectory, scratchDirectory: config.dataDir,
@@ -42,8 +43,22 @@ public struct AppContext: Sendable {
         let schedules = try BuiltinSchedules.definitions(builtins: config.builtinSchedules, schedules: config.schedules, client: client)
         return AppContext(
             config: config, store: queue, client: client, catalog: catalog, schedules: schedules,
-            storageServices: [queue.checkpointer, catalogStore.checkpointer].compactMap { $0 }, storageProbe: probe,
-            backups: [("queue.sqlite", queue), ("catalog.sqlite", catalogStore)])
+            storageServices: queueServices + [catalogStore.checkpointer].compactMap { $0 }, storageProbe: probe,
+            backups: (queueBackup.map { [("queue.sqlite", $0)] } ?? []) + [("catalog.sqlite", catalogStore)])
+    }
+
+    /// The queue: on PostgreSQL with `database_url`, else `queue.sqlite` in the data directory
+    /// (with its WAL checkpointer and online backup).
+    private static func openQueue(_ config: AppConfig, options: SQLiteOptions, probe: StorageProbe) throws
+        -> (any QueueStore, [any Service], (any OnlineBackup)?)
+    {
+        guard let url = config.databaseURL else {
+            let queue = try SQLiteQueueStore(path: config.queueDatabasePath, options: options, policy: config.queue, probe: probe)
+            return (queue, [queue.checkpointer].compactMap { $0 }, queue)
+        }
+        let pool: PostgresPool
+        do { pool = try PostgresPool(url: url) } catch { throw QueueError.storage("database_url: \(error)") }
+        return (try PostgresQueueStore(pool: pool, policy: config.queue), [], nil)
     }
 
     /// Every task this configuration registers: the product tasks, the result-expiry sweep, and
@@ -85,7 +100,7 @@ public struct AppContext: Sendable {
     /// is fresher than `WorkerConfiguration.staleAfter`.
     public func makeInspector() -> Inspector {
         Inspector(
-            store: store, registry: client.registry, brokerPath: config.queueDatabasePath,
+            store: store, registry: client.registry, broker: config.brokerDescription,
             staleAfter: WorkerConfiguration.staleAfter(heartbeatInterval: config.heartbeatInterval))
     }
 

@@ -10,17 +10,18 @@ public struct Inspector: Sendable {
 
     let store: any QueueAdminStore & WorkerRegistryStore
     let registry: TaskRegistry
-    let brokerPath: String
+    /// Where the queue lives, as `stats` reports it (`AppConfig.brokerDescription`).
+    let broker: JSONValue
     let staleAfter: TimeInterval
     let clock: any WallClock
 
     public init(
-        store: any QueueAdminStore & WorkerRegistryStore, registry: TaskRegistry, brokerPath: String, staleAfter: TimeInterval = 10,
+        store: any QueueAdminStore & WorkerRegistryStore, registry: TaskRegistry, broker: JSONValue, staleAfter: TimeInterval = 10,
         clock: any WallClock = SystemClock()
     ) {
         self.store = store
         self.registry = registry
-        self.brokerPath = brokerPath
+        self.broker = broker
         self.staleAfter = staleAfter
         self.clock = clock
     }
@@ -108,7 +109,7 @@ public struct Inspector: Sendable {
             "total": .object(worker.processed.mapValues { .int(Int64($0)) }),
             "failed": .object(worker.failed.mapValues { .int(Int64($0)) }),
             "prefetch_count": 1,
-            "broker": ["transport": "sqlite", "path": .string(brokerPath)],
+            "broker": broker,
         ]
     }
 

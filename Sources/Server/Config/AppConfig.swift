@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import PostgresSupport
 import SQLiteSupport
 import TaskQueue
 
@@ -12,6 +13,8 @@ public struct AppConfig: Sendable, Equatable {
     public enum LogLevel: String, Sendable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
 
     public var dataDir = "./data"
+    /// The queue's PostgreSQL server (DESIGN.md §14); nil keeps SQLite in `dataDir`.
+    public var databaseURL: PostgresURL?
     public var logLevel = LogLevel.info
     public var logFormat = LogFormat.text
     public var synchronous = SQLiteOptions.Synchronous.normal
@@ -37,6 +40,15 @@ public struct AppConfig: Sendable, Equatable {
     public var builtinSchedules: [String: ScheduleConfig] = [:]
 
     public init() {}
+
+    /// Where the queue lives, as `inspect stats` reports it (never the password).
+    public var brokerDescription: JSONValue {
+        guard let url = databaseURL else { return ["transport": "sqlite", "path": .string(queueDatabasePath)] }
+        return [
+            "transport": "postgresql", "host": .string(url.host), "port": .int(Int64(url.port)), "database": .string(url.database),
+            "schema": .string(url.schema),
+        ]
+    }
 
     public var queueDatabasePath: String { (dataDir as NSString).appendingPathComponent("queue.sqlite") }
     public var catalogDatabasePath: String { (dataDir as NSString).appendingPathComponent("catalog.sqlite") }

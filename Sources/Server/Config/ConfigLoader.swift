@@ -1,4 +1,5 @@
 import Foundation
+import PostgresSupport
 import SQLiteSupport
 import TaskQueue
 
@@ -93,11 +94,16 @@ public enum ConfigLoader {
     private typealias Setter = @Sendable (inout AppConfig, JSONValue) throws(Invalid) -> Void
 
     private static let stringKeys: Set<String> = [
-        "data_dir", "log_level", "log_format", "synchronous", "host", "auth_token", "tls_cert_file", "tls_key_file",
+        "data_dir", "database_url", "log_level", "log_format", "synchronous", "host", "auth_token", "tls_cert_file", "tls_key_file",
     ]
 
     private static let keys: [String: Setter] = [
         "data_dir": { config, value throws(Invalid) in config.dataDir = try nonEmptyString(value) },
+        "database_url": { config, value throws(Invalid) in
+            guard value != .null else { return config.databaseURL = nil }
+            let text = try nonEmptyString(value)
+            do throws(PostgresURLError) { config.databaseURL = try PostgresURL(parsing: text) } catch { throw Invalid(reason: error.message) }
+        },
         "host": { config, value throws(Invalid) in config.http.host = try nonEmptyString(value) },
         "port": { config, value throws(Invalid) in config.http.port = try integer(value, in: 0...65535) },
         "auth_token": { config, value throws(Invalid) in
