@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(name: "fuzz-csv", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "fuzz-json", dependencies: ["FuzzTargets"]),
         // Helpers shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PostgresSupport"], path: "Tests/TestSupport"),
         .testTarget(
             name: "TaskQueueTests",
             dependencies: ["TaskQueue", "TestSupport", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TaskQueue", "Catalog", "Common", "SQLiteSupport", "TestSupport",
+                "Server", "TaskQueue", "Catalog", "Common", "SQLiteSupport", "PostgresSupport", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),

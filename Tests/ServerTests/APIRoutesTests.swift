@@ -8,8 +8,9 @@ import Testing
 
 /// Every route and every error of DESIGN.md §6, through the responder.
 @Suite struct APIRoutesTests {
-    @Test func healthEndpoints() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func healthEndpoints(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         for path in ["/health", "/healthz"] {
             let reply = try await api.send(.get, path)
             #expect(reply.status == .ok)
@@ -18,8 +19,9 @@ import Testing
         }
     }
 
-    @Test func seedFlowTestTaskStatusAndWorkers() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func seedFlowTestTaskStatusAndWorkers(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         try await api.withWorker {
             // POST /api/v1/celery/test, then poll the task until SUCCESS
             let submitted = try await api.send(.post, "/api/v1/celery/test")
@@ -40,7 +42,7 @@ import Testing
             #expect(workers.json["status"] == "success")
             let stats = try #require(workers.json["workers"]?["stats"]?.objectValue?.values.first)
             #expect(stats["prefetch_count"] == 1)
-            #expect(stats["broker"]?["transport"] == "sqlite")
+            #expect(stats["broker"]?["transport"] == (backend == .sqlite ? "sqlite" : "postgresql"))
             #expect(workers.json["workers"]?["registered_tasks"]?.arrayValue?.contains("app.tasks.product_tasks.test_task") == true)
             #expect(workers.json["workers"]?["active"]?.objectValue != nil)
         }
@@ -62,8 +64,9 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/celery/task/not-a-uuid").status == .notFound)
     }
 
-    @Test func deleteRevokesAWaitingTaskAndIsNoopWhenFinished() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func deleteRevokesAWaitingTaskAndIsNoopWhenFinished(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let id = try #require(
             try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "countdown": 60]).json["task_id"]?.stringValue)
         let revoked = try await api.send(.delete, "/api/v1/celery/task/\(id)")
@@ -127,8 +130,9 @@ import Testing
         #expect(TaskJSON.list([], total: JobTotal(1), limit: 20, offset: 0)["total_exact"] == true)
     }
 
-    @Test func searchTimeFiltersAndCountsPerState() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func searchTimeFiltersAndCountsPerState(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let before = ISO8601.string(Date().addingTimeInterval(-1))
         let first = try #require(
             try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "kwargs": ["note": "Lamp_42"]])
@@ -167,8 +171,9 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/tasks/counts?until=nope").status == .unprocessableContent)
     }
 
-    @Test func bulkActionsByIdsAndByFilter() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func bulkActionsByIdsAndByFilter(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         var ids: [String] = []
         for index in 0..<12 {
             let name = index < 8 ? "importer.testing.sleep" : "importer.testing.noop"
@@ -206,17 +211,19 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/tasks/counts").json["counts"]?["PENDING"] == 6)
     }
 
-    @Test func bulkRevokeOfAllMatchingGoesInBatches() async throws {
+    @Test(arguments: APIHarness.Backend.allCases)
+    func bulkRevokeOfAllMatchingGoesInBatches(backend: APIHarness.Backend) async throws {
         // More tasks than one batch (500): every one is reached, none twice.
-        let api = try APIHarness()
+        let api = try APIHarness(backend)
         for _ in 0..<1_203 { _ = try await api.context.store.enqueue(NewJob(name: "importer.testing.noop")) }
         let reply = try await api.send(.post, "/api/v1/tasks/bulk", json: ["action": "revoke", "filter": ["state": "PENDING"]])
         #expect(reply.json == ["action": "revoke", "matched": 1203, "done": 1203, "skipped": 0])
         #expect(try await api.send(.get, "/api/v1/tasks/counts").json["counts"]?["REVOKED"] == 1203)
     }
 
-    @Test func listFilterPageAndDetail() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func listFilterPageAndDetail(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         var ids: [String] = []
         for index in 0..<5 {
             let name = index % 2 == 0 ? "importer.testing.noop" : "importer.testing.sleep"
@@ -262,8 +269,9 @@ import Testing
         }
     }
 
-    @Test func revokeRoute() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func revokeRoute(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let id = try #require(
             try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop"]).json["task_id"]?.stringValue)
         let first = try await api.send(.post, "/api/v1/tasks/\(id)/revoke")
@@ -272,8 +280,9 @@ import Testing
         #expect(try await api.send(.post, "/api/v1/tasks/\(JobID.make())/revoke").status == .notFound)
     }
 
-    @Test func queuesCountsAndPurge() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func queuesCountsAndPurge(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         for _ in 0..<3 { _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "a"]) }
         _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "a", "countdown": 60])
         _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "b"])
@@ -290,8 +299,9 @@ import Testing
         #expect(after.json["items"]?.arrayValue?.map { $0["name"] } == ["b"])
     }
 
-    @Test func metricsInPrometheusText() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func metricsInPrometheusText(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         _ = try await api.send(.post, "/api/v1/tasks", json: ["name": "importer.testing.noop", "queue": "m"])
         let reply = try await api.send(.get, "/metrics")
         #expect(reply.status == .ok)
@@ -300,8 +310,9 @@ import Testing
         #expect(reply.text.contains("importer_http_requests_total"))
     }
 
-    @Test func unknownPathsAndWrongMethods() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func unknownPathsAndWrongMethods(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let missing = try await api.send(.get, "/api/v1/nothing")
         #expect(missing.status == .notFound)
         #expect(missing.json["error"]?["code"] == "not_found")

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresSupport
 import Logging
 import Testing
 
@@ -59,6 +60,12 @@ import Testing
         (#"{"schedules": {}}"#, "schedules"),
         (#"{"schedules": [{"task": "t", "every": 5}]}"#, "schedules"),
         (#"{"builtin_schedules": {"nightly": {"every": 5}}}"#, "builtin_schedules"),
+        (#"{"database_url": "mysql://u@h/db"}"#, "database_url"),
+        (#"{"database_url": "postgres://u@h"}"#, "database_url"),
+        (#"{"database_url": "postgres://u@h/db?sslmode=always"}"#, "database_url"),
+        (#"{"database_url": "postgres://u@h/db?schema=Public-1"}"#, "database_url"),
+        (#"{"database_url": "postgres://u@h/db?pool_size=0"}"#, "database_url"),
+        (#"{"database_url": "postgres://u@h/db?timeout=5"}"#, "database_url"),
     ])
     func badFileValuesNameTheKey(json: String, key: String) throws {
         let directory = try temporaryDirectory()
@@ -70,6 +77,25 @@ import Testing
             #expect(error.key == key)
             #expect(error.description.contains(key))
         }
+    }
+
+    @Test func databaseURLFromTheEnvironmentWithEveryOption() throws {
+        let directory = try temporaryDirectory()
+        let config = try ConfigLoader.load(
+            file: nil,
+            environment: ["IMPORTER_DATABASE_URL": "postgresql://app:s%40cret@db.example:6543/shop?sslmode=require&schema=tenant_1&pool_size=25"],
+            directory: directory)
+        #expect(
+            config.databaseURL
+                == PostgresURL(
+                    host: "db.example", port: 6543, user: "app", password: "s@cret", database: "shop", sslMode: .require,
+                    schema: "tenant_1", poolSize: 25))
+        // The password never reaches what is printed or reported.
+        #expect(!"\(config.databaseURL!)".contains("cret"))
+        #expect(!"\(config.brokerDescription)".contains("cret"))
+        let defaults = try ConfigLoader.load(file: nil, environment: ["IMPORTER_DATABASE_URL": "postgres://h/db"], directory: directory)
+        #expect(defaults.databaseURL == PostgresURL(host: "h", user: "postgres", database: "db"))
+        #expect(try ConfigLoader.load(file: nil, environment: [:], directory: directory).databaseURL == nil)
     }
 
     @Test func unknownOrBadEnvironmentVariablesNameTheVariable() throws {

@@ -6,8 +6,9 @@ import Testing
 
 /// Pause/resume a queue and retry dead letters over HTTP (issue 8).
 @Suite struct QueueControlRoutesTests {
-    @Test func pauseHoldsJobsResumeReleasesThemAndBothShow() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func pauseHoldsJobsResumeReleasesThemAndBothShow(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let paused = try await api.send(.post, "/api/v1/queues/default/pause")
         #expect(paused.status == .ok)
         #expect(paused.json["paused"] == true)
@@ -29,8 +30,9 @@ import Testing
         #expect(metrics.text.contains(#"importer_queue_paused{queue="default"} 0"#))
     }
 
-    @Test func retryingADeadLetterRunsALinkedTask() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func retryingADeadLetterRunsALinkedTask(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         // A revoked task and a failed one (a non-retryable failure: an unknown argument type).
         let revoked = try #require(try await api.send(.post, "/api/v1/celery/test").json["task_id"]?.stringValue)
         #expect(try await api.send(.delete, "/api/v1/celery/task/\(revoked)").json["state"] == "REVOKED")

@@ -6,8 +6,9 @@ import Testing
 
 /// The monitor's charts over HTTP, from the per-minute rollup (issue 19).
 @Suite struct StatsRoutesTests {
-    @Test func finishedTasksShowInTheTimeseriesAndThePerTaskPercentiles() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func finishedTasksShowInTheTimeseriesAndThePerTaskPercentiles(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         var ids: [String] = []
         try await api.withWorker {
             for _ in 0..<3 {

@@ -6,8 +6,9 @@ import Testing
 
 /// The workers view and its quiet / resume / stop requests over HTTP (issue 19).
 @Suite struct WorkerRoutesTests {
-    @Test func theWorkersViewShowsHeartbeatPoolsAndRunningTasks() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func theWorkersViewShowsHeartbeatPoolsAndRunningTasks(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         #expect(try await api.send(.get, "/api/v1/workers").json["items"] == [])
         try await api.withWorker {
             let id = try #require(
@@ -29,8 +30,9 @@ import Testing
         }
     }
 
-    @Test func quietHoldsNewTasksResumeReleasesThemStopIsFinal() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func quietHoldsNewTasksResumeReleasesThemStopIsFinal(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         try await api.withWorker {
             try await eventuallyAsync { try await api.send(.get, "/api/v1/workers").json["total"] == 1 }
             let name = try #require(try await api.send(.get, "/api/v1/workers").json["items"]?.arrayValue?.first?["name"]?.stringValue)

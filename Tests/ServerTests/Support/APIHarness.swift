@@ -6,7 +6,9 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOEmbedded
+import PostgresSupport
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Server
@@ -28,13 +30,33 @@ final class APIHarness: @unchecked Sendable {
     let responder: APIResponder
     let logs: LogCapture
 
-    init(transport: (any WebhookTransport)? = nil, configure: (inout AppConfig) -> Void = { _ in }) throws {
+    /// The queue's backends the HTTP tests run on: PostgreSQL too when the tests have a server.
+    enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+        static var allCases: [Backend] { TestDatabase.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+    }
+
+    /// The queue's schema on PostgreSQL, dropped with the harness.
+    private let schemaPool: PostgresPool?
+
+    init(
+        _ backend: Backend = .sqlite, transport: (any WebhookTransport)? = nil, configure: (inout AppConfig) -> Void = { _ in }
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         let logs = LogCapture()
         self.logs = logs
         var config = AppConfig()
         config.dataDir = directory.path
         config.enableTestTasks = true
+        if backend == .postgres {
+            let pool = try TestDatabase.freshPool(poolSize: 1)
+            schemaPool = pool
+            config.databaseURL = pool.url
+            config.databaseURL?.poolSize = 4
+        } else {
+            schemaPool = nil
+        }
         configure(&config)
         // Built as `importer api` builds it; workers run on demand (`withWorker`).
         let appliance = try Appliance.build(
@@ -46,6 +68,7 @@ final class APIHarness: @unchecked Sendable {
 
     deinit {
         try? FileManager.default.removeItem(at: directory)
+        if let schemaPool { TestDatabase.drop(schemaPool) }
     }
 
     func send(

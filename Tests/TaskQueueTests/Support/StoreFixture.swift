@@ -2,6 +2,7 @@ import Foundation
 import PostgresSupport
 import Synchronization
 import TaskQueue
+import TestSupport
 import Testing
 
 /// The backends that must keep the same contract: PostgreSQL too when
@@ -13,32 +14,6 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
     static var allCases: [Backend] { TestDatabase.url == nil ? [.sqlite, .memory] : [.sqlite, .memory, .postgres] }
     /// The durable ones: what a second process shares.
     static var durable: [Backend] { allCases.filter { $0 != .memory } }
-}
-
-/// The PostgreSQL server of the tests, and a schema of its own for each store.
-enum TestDatabase {
-    static let url: PostgresURL? = ProcessInfo.processInfo.environment["IMPORTER_TEST_DATABASE_URL"].flatMap {
-        $0.isEmpty ? nil : try? PostgresURL(parsing: $0)
-    }
-
-    /// A pool on a new, empty schema (`t_…`), dropped by `drop`.
-    static func freshPool(poolSize: Int = 4) throws -> PostgresPool {
-        guard var url else { throw PostgresURLError("IMPORTER_TEST_DATABASE_URL is not set") }
-        url.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        url.poolSize = poolSize
-        return try PostgresPool(url: url)
-    }
-
-    /// A second pool on the same schema (another process, as far as the server knows).
-    static func sibling(of pool: PostgresPool) throws -> PostgresPool {
-        try PostgresPool(url: pool.url)
-    }
-
-    static func drop(_ pool: PostgresPool) {
-        let schema = pool.url.schema
-        _ = try? pool.withSession { session in try session.execute("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE") }
-        pool.close()
-    }
 }
 
 /// A store on a fresh temporary file, schema or in memory, with a manual clock.
@@ -112,5 +87,15 @@ final class StoreFixture: Sendable {
             throw QueueError.invalidJob("job \(id) not found")
         }
         return record
+    }
+}
+
+@Suite struct TestDatabaseTests {
+    /// Where the run requires PostgreSQL (`.ci/run`), its absence fails instead of skipping.
+    @Test func postgresIsThereWhenRequired() async throws {
+        guard ProcessInfo.processInfo.environment["IMPORTER_TEST_REQUIRE_POSTGRES"] == "1" else { return }
+        #expect(Backend.allCases.contains(.postgres), "IMPORTER_TEST_DATABASE_URL is not set (or not a postgres:// URL)")
+        let fixture = try StoreFixture(.postgres)
+        try await fixture.store.healthCheck()
     }
 }
