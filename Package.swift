@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "importer",
             dependencies: [
-                "TaskQueue",
+                "TaskQueue", "PostgresSupport",
                 "Common",
                 "Catalog",
                 "Server",

@@ -39,7 +39,7 @@ public struct PostgresMigrator: Sendable {
                         "INSERT INTO schema_migrations (module, version, name) VALUES (\(module), \(index + 1), \(step.name))")
                     try session.execute("COMMIT")
                 } catch {
-                    try? session.execute("ROLLBACK")
+                    _ = try? session.execute("ROLLBACK")
                     throw error
                 }
                 count += 1

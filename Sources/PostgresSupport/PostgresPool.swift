@@ -87,7 +87,7 @@ public final class PostgresPool: Sendable {
                 try session.execute("COMMIT")
                 return value
             } catch {
-                try? session.execute("ROLLBACK")
+                _ = try? session.execute("ROLLBACK")
                 throw error
             }
         }
@@ -98,6 +98,16 @@ public final class PostgresPool: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try body() }) }
         }
+    }
+
+    /// A connection of its own, outside the pool's count (the LISTEN connection, held for the
+    /// process's life); the caller closes it.
+    public func dedicatedConnection() async throws -> PostgresConnection {
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        return try await PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).get()
     }
 
     // MARK: Leases

@@ -19,13 +19,16 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var schema: String
     /// Connections this process opens at most.
     public var poolSize: Int
+    /// Whether the process holds one more connection that LISTENs for wake-ups; false behind a
+    /// transaction-mode PgBouncer, where idle slots then find work by their poll alone.
+    public var listen: Bool
 
     public static let defaultSchema = "importer"
     public static let defaultPoolSize = 10
 
     public init(
         host: String, port: Int = 5432, user: String, password: String? = nil, database: String, sslMode: SSLMode = .prefer,
-        schema: String = PostgresURL.defaultSchema, poolSize: Int = PostgresURL.defaultPoolSize
+        schema: String = PostgresURL.defaultSchema, poolSize: Int = PostgresURL.defaultPoolSize, listen: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -35,6 +38,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         self.sslMode = sslMode
         self.schema = schema
         self.poolSize = poolSize
+        self.listen = listen
     }
 
     public init(parsing text: String) throws(PostgresURLError) {
@@ -70,8 +74,13 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                     throw PostgresURLError("pool_size must be a whole number from 1 to 1000 (got \(value))")
                 }
                 result.poolSize = size
+            case "listen":
+                guard let flag = ["true": true, "false": false][value] else {
+                    throw PostgresURLError("listen must be true or false (got \(value))")
+                }
+                result.listen = flag
             default:
-                throw PostgresURLError("unknown option \(item.name) (known: sslmode, schema, pool_size)")
+                throw PostgresURLError("unknown option \(item.name) (known: sslmode, schema, pool_size, listen)")
             }
         }
         self = result

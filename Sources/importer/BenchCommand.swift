@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresSupport
 import SQLiteSupport
 import Server
 import TaskQueue
@@ -21,8 +22,11 @@ struct QueueBenchCommand: AsyncParsableCommand {
     @Option(help: "Single jobs timed for enqueue-to-start latency.") var samples = 1_000
     @Option(help: "Worker slots.") var concurrency = 2
     @Option(help: "normal, full or both.") var synchronous = "both"
+    @Option(name: .customLong("database-url"), help: "Measure on this PostgreSQL server instead (in a schema of its own, dropped after).")
+    var databaseURL: String?
 
     func run() async throws {
+        if let databaseURL { return try await runPostgres(databaseURL) }
         let modes: [SQLiteOptions.Synchronous]
         switch synchronous.lowercased() {
         case "both": modes = [.normal, .full]
@@ -42,15 +46,34 @@ struct QueueBenchCommand: AsyncParsableCommand {
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for (index, mode) in modes.enumerated() {
             let report = try await benchmark.run(synchronous: mode)
-            // Idle RSS means something only before the first run has grown the heap.
-            let idle = index == 0 ? String(format: "%.1f", Double(report.idleRSS) / 1e6) : "–"
-            print(
-                "| \(mode.rawValue.lowercased()) | \(Int(report.drainPrefilledPerSecond)) | \(Int(report.drainWhileEnqueuingPerSecond)) "
-                    + "| \(String(format: "%.2f", report.writesPerCommit)) | \(Int(report.enqueuePerSecond)) | "
-                    + String(format: "%.3f / %.3f", report.latencyP50 * 1000, report.latencyP99 * 1000)
-                    + " | " + String(format: "%.1f", report.longestTransaction * 1000)
-                    + " | \(idle) / " + String(format: "%.1f", Double(report.peakRSS) / 1e6) + " |")
+            print(Self.row(mode.rawValue.lowercased(), report, idle: index == 0))
         }
+    }
+
+    private func runPostgres(_ text: String) async throws {
+        let url: PostgresURL
+        do { url = try PostgresURL(parsing: text) } catch { throw CommandFailure("--database-url: \(error.message)") }
+        LineLogHandler.bootstrap(level: .warning, format: .text)
+        var benchmark = QueueBenchmark()
+        benchmark.jobs = jobs
+        benchmark.latencySamples = samples
+        benchmark.concurrency = concurrency
+        print("queue benchmark on PostgreSQL (\(url.host):\(url.port)): \(jobs) no-op jobs, \(concurrency) slots, \(samples) latency samples")
+        print(
+            "| backend | drain pre-filled (jobs/s) | drain while enqueuing (jobs/s) | writes per commit | enqueue (jobs/s) "
+                + "| enqueue→start p50 / p99 (ms) | longest write txn (ms) | idle / peak RSS (MB) |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print(Self.row("postgresql", try await benchmark.run(postgres: url), idle: true))
+    }
+
+    /// One table row; idle RSS means something only before the first run has grown the heap.
+    private static func row(_ label: String, _ report: QueueBenchmark.Report, idle: Bool) -> String {
+        let idleRSS = idle ? String(format: "%.1f", Double(report.idleRSS) / 1e6) : "–"
+        return "| \(label) | \(Int(report.drainPrefilledPerSecond)) | \(Int(report.drainWhileEnqueuingPerSecond)) "
+            + "| \(report.writesPerCommit.map { String(format: "%.2f", $0) } ?? "–") | \(Int(report.enqueuePerSecond)) | "
+            + String(format: "%.3f / %.3f", report.latencyP50 * 1000, report.latencyP99 * 1000)
+            + " | " + (report.longestTransaction.map { String(format: "%.1f", $0 * 1000) } ?? "–")
+            + " | \(idleRSS) / " + String(format: "%.1f", Double(report.peakRSS) / 1e6) + " |"
     }
 }
 

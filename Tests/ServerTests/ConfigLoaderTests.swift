@@ -96,6 +96,9 @@ import Testing
         let defaults = try ConfigLoader.load(file: nil, environment: ["IMPORTER_DATABASE_URL": "postgres://h/db"], directory: directory)
         #expect(defaults.databaseURL == PostgresURL(host: "h", user: "postgres", database: "db"))
         #expect(try ConfigLoader.load(file: nil, environment: [:], directory: directory).databaseURL == nil)
+        // The test suite's own variables are not settings (the processes it starts inherit them).
+        let tests = ["IMPORTER_TEST_DATABASE_URL": "postgres://h/db", "IMPORTER_TEST_REQUIRE_POSTGRES": "1"]
+        #expect(try ConfigLoader.load(file: nil, environment: tests, directory: directory).databaseURL == nil)
     }
 
     @Test func unknownOrBadEnvironmentVariablesNameTheVariable() throws {

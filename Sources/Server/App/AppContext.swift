@@ -33,32 +33,51 @@ public struct AppContext: Sendable {
         }
         let options = SQLiteOptions(synchronous: config.synchronous, readOnly: readOnly)
         let probe = config.storageProbe
-        let (queue, queueServices, queueBackup) = try openQueue(config, options: options, probe: probe)
+        let backend = try openQueue(config, options: options, probe: probe)
+        let queue = backend.store
         let catalogStore = try SQLiteCatalogStore(path: config.catalogDatabasePath, options: options, probe: probe)
         let catalog = CatalogContext(
             store: catalogStore, uploadsDirectory: config.uploadsDirectory, scratchDirectory: config.dataDir,
             configuration: config.catalog,
             webhookTransport: webhookTransport ?? HTTPWebhookTransport(blockPrivate: config.catalog.webhooks.blockPrivate))
-        let client = QueueClient(store: queue, registry: registry(config, catalog: catalog, store: queue), routes: config.taskRoutes)
+        let client = QueueClient(
+            store: queue, registry: registry(config, catalog: catalog, store: queue), routes: config.taskRoutes,
+            doorbell: backend.doorbell, clock: backend.clock)
         let schedules = try BuiltinSchedules.definitions(builtins: config.builtinSchedules, schedules: config.schedules, client: client)
         return AppContext(
             config: config, store: queue, client: client, catalog: catalog, schedules: schedules,
-            storageServices: queueServices + [catalogStore.checkpointer].compactMap { $0 }, storageProbe: probe,
-            backups: (queueBackup.map { [("queue.sqlite", $0)] } ?? []) + [("catalog.sqlite", catalogStore)])
+            storageServices: backend.services + [catalogStore.checkpointer].compactMap { $0 }, storageProbe: probe,
+            backups: (backend.backup.map { [("queue.sqlite", $0)] } ?? []) + [("catalog.sqlite", catalogStore)])
     }
 
-    /// The queue: on PostgreSQL with `database_url`, else `queue.sqlite` in the data directory
-    /// (with its WAL checkpointer and online backup).
-    private static func openQueue(_ config: AppConfig, options: SQLiteOptions, probe: StorageProbe) throws
-        -> (any QueueStore, [any Service], (any OnlineBackup)?)
-    {
+    /// The opened queue and what comes with it.
+    private struct QueueBackend {
+        var store: any QueueStore
+        /// Run while the process serves: SQLite's WAL checkpointer; PostgreSQL's LISTEN
+        /// connection and clock offset.
+        var services: [any Service]
+        var backup: (any OnlineBackup)?
+        var doorbell = Doorbell()
+        var clock: any WallClock = SystemClock()
+    }
+
+    /// The queue: on PostgreSQL with `database_url` (its clock offset measured first, its
+    /// wake-ups ringing this process's doorbell), else `queue.sqlite` in the data directory.
+    private static func openQueue(_ config: AppConfig, options: SQLiteOptions, probe: StorageProbe) throws -> QueueBackend {
         guard let url = config.databaseURL else {
             let queue = try SQLiteQueueStore(path: config.queueDatabasePath, options: options, policy: config.queue, probe: probe)
-            return (queue, [queue.checkpointer].compactMap { $0 }, queue)
+            return QueueBackend(store: queue, services: [queue.checkpointer].compactMap { $0 }, backup: queue)
         }
         let pool: PostgresPool
         do { pool = try PostgresPool(url: url) } catch { throw QueueError.storage("database_url: \(error)") }
-        return (try PostgresQueueStore(pool: pool, policy: config.queue), [], nil)
+        let logger = Logger(label: "importer.postgres")
+        let clock = PostgresServerClock(pool: pool, logger: logger)
+        do { try clock.measure() } catch { throw PostgresQueueStore.queueError(error) }
+        let store = try PostgresQueueStore(pool: pool, policy: config.queue, clock: clock)
+        let doorbell = Doorbell()
+        var services: [any Service] = [clock]
+        if url.listen { services.append(PostgresWakeups(pool: pool, doorbell: doorbell, logger: logger)) }
+        return QueueBackend(store: store, services: services, doorbell: doorbell, clock: clock)
     }
 
     /// Every task this configuration registers: the product tasks, the result-expiry sweep, and

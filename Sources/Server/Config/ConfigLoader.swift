@@ -22,6 +22,9 @@ public enum ConfigLoader {
     }
 
     public static let environmentPrefix = "IMPORTER_"
+    /// `IMPORTER_TEST_*` variables belong to the test suite (`IMPORTER_TEST_DATABASE_URL`): the
+    /// processes the tests start inherit them, and they are not settings.
+    public static let testPrefix = "IMPORTER_TEST_"
     /// Keys starting with `//` in a configuration file are comments (JSON has none).
     public static let commentPrefix = "//"
 
@@ -38,7 +41,8 @@ public enum ConfigLoader {
                 try apply(key: key, value: value, to: &config, source: .file(path))
             }
         }
-        for (variable, text) in environment.sorted(by: { $0.key < $1.key }) where variable.hasPrefix(environmentPrefix) {
+        for (variable, text) in environment.sorted(by: { $0.key < $1.key })
+        where variable.hasPrefix(environmentPrefix) && !variable.hasPrefix(testPrefix) {
             let key = String(variable.dropFirst(environmentPrefix.count)).lowercased()
             guard Self.keys[key] != nil else {
                 throw ConfigError(key: variable, reason: "unknown setting (known: \(knownKeys.joined(separator: ", ")))")

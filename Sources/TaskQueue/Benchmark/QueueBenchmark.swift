@@ -1,15 +1,15 @@
 import Common
 import Foundation
-import SQLiteSupport
 import Logging
+import PostgresSupport
+import SQLiteSupport
 import Synchronization
 
-/// `importer bench queue`: measures the queue in-process on a fresh temporary database —
-/// drain rate (pre-filled, and enqueued while draining), enqueue rate, enqueue-to-start
-/// latency, and memory. Not a test: numbers go to BENCHMARKS.md.
+/// `importer bench queue`: measures the queue in-process on a fresh temporary database (or a
+/// fresh schema of a PostgreSQL server) — drain rate (pre-filled, and enqueued while draining),
+/// enqueue rate, enqueue-to-start latency, and memory. Not a test: numbers go to BENCHMARKS.md.
 public struct QueueBenchmark: Sendable {
     public struct Report: Sendable {
-        public var synchronous: SQLiteOptions.Synchronous
         public var jobs: Int
         public var enqueuePerSecond: Double
         public var drainPrefilledPerSecond: Double
@@ -18,10 +18,10 @@ public struct QueueBenchmark: Sendable {
         public var latencyP99: Double
         public var idleRSS: Int
         public var peakRSS: Int
-        /// The longest write transaction seen, in seconds.
-        public var longestTransaction: Double
-        /// Writes per commit while draining (group commit at work).
-        public var writesPerCommit: Double
+        /// The longest write transaction seen, in seconds (SQLite's group commit).
+        public var longestTransaction: Double?
+        /// Writes per commit while draining (SQLite's group commit at work).
+        public var writesPerCommit: Double?
     }
 
     public var jobs = 10_000
@@ -41,6 +41,36 @@ public struct QueueBenchmark: Sendable {
         // The checkpointer runs as it does in `importer worker`.
         let checkpointing = Task { try await store.checkpointer?.run() }
         defer { checkpointing.cancel() }
+        return try await measure(store, statistics: { store.writeStatistics }, longest: { store.longestTransaction })
+    }
+
+    /// The same on the PostgreSQL server of `url`, in a new schema (`bench_…`) dropped at the end,
+    /// with wake-ups listened for as `importer worker` does; `url`'s pool size at least the slots.
+    public func run(postgres url: PostgresURL) async throws -> Report {
+        var url = url
+        url.schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        url.poolSize = max(url.poolSize, concurrency + 4)
+        let pool = try PostgresPool(url: url)
+        defer {
+            _ = try? pool.withSession { session in try session.execute("DROP SCHEMA IF EXISTS \(unescaped: url.schema) CASCADE") }
+            pool.close()
+        }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let clock = PostgresServerClock(pool: pool, logger: logger)
+        try clock.measure()
+        let store = try PostgresQueueStore(pool: pool, clock: clock)
+        let doorbell = Doorbell()
+        let wakeups = PostgresWakeups(pool: pool, doorbell: doorbell, logger: logger)
+        let listening = Task { try await wakeups.run() }
+        defer { listening.cancel() }
+        return try await measure(store, doorbell: doorbell, clock: clock, statistics: { nil }, longest: { nil })
+    }
+
+    private func measure(
+        _ store: any QueueStore, doorbell: Doorbell = Doorbell(), clock: any WallClock = SystemClock(),
+        statistics: () -> (transactions: Int, writes: Int, busySeconds: Double)?, longest: () -> Double?
+    ) async throws -> Report {
         let starts = StartLog()
         var registry = TaskRegistry()
         registry.register(
@@ -48,7 +78,7 @@ public struct QueueBenchmark: Sendable {
                 starts.record(context.id)
                 return .null
             })
-        let client = QueueClient(store: store, registry: registry)
+        let client = QueueClient(store: store, registry: registry, doorbell: doorbell, clock: clock)
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let configuration = WorkerConfiguration(
@@ -69,10 +99,11 @@ public struct QueueBenchmark: Sendable {
         let enqueueSeconds = try await timed { try await enqueue(jobs, client: client) }
         let running = Task { try await worker.run() }
         defer { worker.beginWarmShutdown() }
-        let before = store.writeStatistics
+        let before = statistics()
         let drainSeconds = try await timed { try await waitForSuccesses(jobs, worker: worker, store: store) }
-        let after = store.writeStatistics
-        let writesPerCommit = Double(after.writes - before.writes) / Double(max(1, after.transactions - before.transactions))
+        let writesPerCommit = zip2(before, statistics()).map { before, after in
+            Double(after.writes - before.writes) / Double(max(1, after.transactions - before.transactions))
+        }
 
         // Drain while producers enqueue.
         let whileSeconds = try await timed {
@@ -90,14 +121,14 @@ public struct QueueBenchmark: Sendable {
             latencies.append(Double((started - begin).components.attoseconds) / 1e18 + Double((started - begin).components.seconds))
         }
         latencies.sort()
-        let longest = store.longestTransaction
+        let longestTransaction = longest()
         worker.beginWarmShutdown()
         try await running.value
         return Report(
-            synchronous: synchronous, jobs: jobs, enqueuePerSecond: Double(jobs) / enqueueSeconds,
+            jobs: jobs, enqueuePerSecond: Double(jobs) / enqueueSeconds,
             drainPrefilledPerSecond: Double(jobs) / drainSeconds, drainWhileEnqueuingPerSecond: Double(jobs) / whileSeconds,
             latencyP50: latencies[latencies.count / 2], latencyP99: latencies[latencies.count * 99 / 100],
-            idleRSS: idleRSS, peakRSS: ProcessMemory.peakResidentBytes ?? 0, longestTransaction: longest,
+            idleRSS: idleRSS, peakRSS: ProcessMemory.peakResidentBytes ?? 0, longestTransaction: longestTransaction,
             writesPerCommit: writesPerCommit)
     }
 
@@ -116,12 +147,17 @@ public struct QueueBenchmark: Sendable {
 
     /// Waits until the worker has acked `count` jobs (its own counter: polling the database
     /// would compete with the writer being measured), then checks the database agrees.
-    private func waitForSuccesses(_ count: Int, worker: Worker, store: SQLiteQueueStore) async throws {
+    private func waitForSuccesses(_ count: Int, worker: Worker, store: any QueueStore) async throws {
         while worker.info().processed[Self.task, default: 0] < count {
             try await Task.sleep(for: .milliseconds(1))
         }
         let stored = try await store.countJobs(JobFilter(state: .success))
         guard stored >= count else { throw QueueError.storage("benchmark: \(stored) successes stored, \(count) acked") }
+    }
+
+    private func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+        guard let a, let b else { return nil }
+        return (a, b)
     }
 
     private func timed(_ work: () async throws -> Void) async throws -> Double {

@@ -164,7 +164,7 @@ extension PostgresQueueStore {
     public func progress(_ lease: Lease, meta: JSONValue) throws {
         var statement = PostgresStatement()
         let assignments = "state = 'PROGRESS', meta = \(statement.bind(meta.jsonText))"
-        try sessionSync { session in try holderUpdate(session, &statement, lease, event: .progress, set: assignments, attempt: nil) }
+        _ = try sessionSync { session in try holderUpdate(session, &statement, lease, event: .progress, set: assignments, attempt: nil) }
     }
 
     public func succeed(
@@ -239,7 +239,7 @@ extension PostgresQueueStore {
             retries = retries + 1, lease_until = NULL, token = token + 1
             """
         let now = clock.now()
-        try sessionSync { session in
+        _ = try sessionSync { session in
             try holderUpdate(session, &statement, lease, event: .retry, set: assignments, attempt: (.retry, error, now), counts: .retried)
         }
     }
@@ -252,11 +252,13 @@ extension PostgresQueueStore {
         try await session { session in try self.releasing(session, lease) }
     }
 
+    /// Given back at shutdown: another process's idle slot takes it at once.
     private func releasing(_ session: PostgresSession, _ lease: Lease) throws {
         var statement = PostgresStatement()
-        try holderUpdate(
+        let queue = try holderUpdate(
             session, &statement, lease, event: .release, set: "state = 'PENDING', lease_until = NULL, token = token + 1",
             attempt: (.released, nil, clock.now()))
+        try session.execute("SELECT pg_notify(\(PostgresWakeups.channel), current_schema() || ' ' || \(queue))")
     }
 
     public func stopRevoked(_ lease: Lease) throws {
@@ -267,7 +269,7 @@ extension PostgresQueueStore {
             expires_at = \(statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970)),
             lease_until = NULL, token = token + 1
             """
-        try sessionSync { session in
+        _ = try sessionSync { session in
             try holderUpdate(session, &statement, lease, event: .stopRevoked, set: assignments, attempt: (.revoked, nil, now), counts: .revoked)
         }
     }
@@ -276,10 +278,12 @@ extension PostgresQueueStore {
     /// delivery and the state machine allows `event` from the job's state, closing the
     /// delivery's attempt with it; otherwise `QueueError.staleLease`. `statement` holds the
     /// binds of `assignments`.
+    /// Returns the job's queue.
+    @discardableResult
     private func holderUpdate(
         _ session: PostgresSession, _ statement: inout PostgresStatement, _ lease: Lease, event: TaskEvent, set assignments: String,
         attempt: (Attempt.Outcome, TaskErrorInfo?, Date)?, counts outcome: TaskStatsRow.Outcome? = nil
-    ) throws {
+    ) throws -> String {
         let id = statement.bind(lease.jobID)
         let token = statement.bind(lease.token)
         var sql = """
@@ -306,6 +310,7 @@ extension PostgresQueueStore {
                 now: clock.now().timeIntervalSince1970)
             holdStats { finished.count(outcome, in: &$0) }
         }
+        return try row.get("queue")
     }
 
     public func nextDelayedRun(queues: [String], after now: Date) throws -> Date? {

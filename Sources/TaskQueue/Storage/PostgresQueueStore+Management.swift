@@ -81,6 +81,7 @@ extension PostgresQueueStore {
                 try session.execute("INSERT INTO queue_pauses (name, paused_at) VALUES (\(queue), \(now)) ON CONFLICT (name) DO NOTHING")
             } else {
                 try session.execute("DELETE FROM queue_pauses WHERE name = \(queue)")
+                try session.execute("SELECT pg_notify(\(PostgresWakeups.channel), current_schema() || ' ' || \(queue))")
             }
         }
     }
@@ -99,7 +100,7 @@ extension PostgresQueueStore {
             guard state == .failure || state == .revoked else { return .notFinished(state) }
             if let retried = try row.get("retried_as", as: String?.self) { return .alreadyRetried(retried) }
             let job = NewJob(name: try row.get("name"), queue: try row.get("queue"), priority: try row.get("priority"))
-            let newID = try Self.insertJob(session, job, args: try row.get("args"), kwargs: try row.get("kwargs"), now: now)
+            let newID = try Self.insertJob(session, job, args: try row.get("args"), kwargs: try row.get("kwargs"), now: now, notify: true)
             try session.execute("UPDATE jobs SET retry_of = \(id) WHERE id = \(newID)")
             try session.execute("UPDATE jobs SET retried_as = \(newID) WHERE id = \(id)")
             return .created(newID)

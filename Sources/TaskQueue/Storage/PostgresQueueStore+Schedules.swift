@@ -95,7 +95,7 @@ extension PostgresQueueStore {
                 return nil
             }
             let id = try Self.insertJob(
-                session, try Self.scheduledJob(row), args: try row.get("args"), kwargs: try row.get("kwargs"), now: now)
+                session, try Self.scheduledJob(row), args: try row.get("args"), kwargs: try row.get("kwargs"), now: now, notify: true)
             try session.execute("UPDATE schedule_runs SET task_id = \(id) WHERE schedule = \(name) AND due = \(due)")
             try session.execute(
                 "UPDATE schedules SET next_run = \(next), last_run = \(now.timeIntervalSince1970), last_task_id = \(id) WHERE name = \(name)")
@@ -108,7 +108,7 @@ extension PostgresQueueStore {
         return try await transaction { session -> ScheduleRun? in
             guard let row = try session.first("SELECT * FROM schedules WHERE name = \(name) FOR UPDATE") else { return nil }
             let id = try Self.insertJob(
-                session, try Self.scheduledJob(row), args: try row.get("args"), kwargs: try row.get("kwargs"), now: now)
+                session, try Self.scheduledJob(row), args: try row.get("args"), kwargs: try row.get("kwargs"), now: now, notify: true)
             try session.execute(
                 """
                 INSERT INTO schedule_runs (schedule, due, task_id) VALUES (\(name), \(now.timeIntervalSince1970), \(id))

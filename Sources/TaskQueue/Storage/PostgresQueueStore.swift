@@ -28,6 +28,8 @@ public final class PostgresQueueStore: QueueStore {
     }
 
     static let statsWriteInterval: TimeInterval = 0.25
+    /// Tells the other processes' idle slots that a queue has a job (`PostgresWakeups`).
+    let notifier = PostgresNotifier()
 
     /// Connects (the pool opens connections on demand) and applies the queue's migrations.
     public init(pool: PostgresPool, policy: StorePolicy = StorePolicy(), clock: any WallClock = SystemClock()) throws {
@@ -56,7 +58,7 @@ public final class PostgresQueueStore: QueueStore {
         do { return try await pool.run { try self.pool.transaction(body) } } catch { throw Self.queueError(error) }
     }
 
-    static func queueError(_ error: any Error) -> any Error {
+    public static func queueError(_ error: any Error) -> any Error {
         if error is QueueError { return error }
         if let fault = PostgresFault.classify(error) { return QueueError.storage(fault, cause: SendableError(error)) }
         if PostgresFault.isConstraint(error) {
@@ -74,9 +76,10 @@ public final class PostgresQueueStore: QueueStore {
         let window = policy.idempotencyWindow
         let args = JSONValue.array(job.args).jsonText
         let kwargs = JSONValue.object(job.kwargs).jsonText
+        let notify = isDue(job, at: now) && notifier.notifyNow(job.queue) { [weak self] in self?.notifyJobs(in: job.queue) }
         guard let key = job.idempotencyKey else {
             return try await session { session in
-                EnqueueResult(id: try Self.insertJob(session, job, args: args, kwargs: kwargs, now: now), existing: false)
+                EnqueueResult(id: try Self.insertJob(session, job, args: args, kwargs: kwargs, now: now, notify: notify), existing: false)
             }
         }
         return try await transaction { session in
@@ -92,23 +95,41 @@ public final class PostgresQueueStore: QueueStore {
             {
                 return EnqueueResult(id: try row.get("job_id"), existing: true)
             }
-            let id = try Self.insertJob(session, job, args: args, kwargs: kwargs, now: now)
+            let id = try Self.insertJob(session, job, args: args, kwargs: kwargs, now: now, notify: notify)
             try session.execute(
                 "UPDATE idempotency_keys SET job_id = \(id), created_at = \(now.timeIntervalSince1970) WHERE key = \(key)")
             return EnqueueResult(id: id, existing: false)
         }
     }
 
-    /// Inserts a `PENDING` job in the session's transaction; returns its id.
-    static func insertJob(_ session: PostgresSession, _ job: NewJob, args: String, kwargs: String, now: Date) throws -> String {
+    /// Inserts a `PENDING` job in the session's transaction; returns its id. With `notify`, the
+    /// same statement wakes the listening processes (at commit).
+    static func insertJob(
+        _ session: PostgresSession, _ job: NewJob, args: String, kwargs: String, now: Date, notify: Bool = false
+    ) throws -> String {
         let id = JobID.make(at: now)
         let runAt = (job.runAt ?? now).timeIntervalSince1970
-        try session.execute(
-            """
+        let insert: PostgresQuery = """
             INSERT INTO jobs (id, name, queue, priority, state, args, kwargs, enqueued_at, run_at)
             VALUES (\(id), \(job.name), \(job.queue), \(job.priority), 'PENDING', \(args), \(kwargs), \(now.timeIntervalSince1970), \(runAt))
-            """)
+            """
+        guard notify else {
+            try session.execute(insert)
+            return id
+        }
+        try session.execute(
+            PostgresQuery(
+                unsafeSQL: "WITH inserted AS (\(insert.sql) RETURNING queue) SELECT pg_notify('\(PostgresWakeups.channel)', current_schema() || ' ' || queue) FROM inserted",
+                binds: insert.binds))
         return id
+    }
+
+    /// Whether `job` may be claimed as soon as it is stored (not delayed).
+    func isDue(_ job: NewJob, at now: Date) -> Bool { (job.runAt ?? now) <= now }
+
+    /// Wakes the listening processes for `queue` in a statement of its own.
+    func notifyJobs(in queue: String) {
+        _ = try? sessionSync { session in try session.execute("SELECT pg_notify(\(PostgresWakeups.channel), current_schema() || ' ' || \(queue))") }
     }
 
     // MARK: Stats rollup

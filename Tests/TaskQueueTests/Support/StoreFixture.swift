@@ -23,7 +23,7 @@ final class StoreFixture: Sendable {
     let backend: Backend
     let policy: StorePolicy
     let directory: URL?
-    private let pool: PostgresPool?
+    let pool: PostgresPool?
     private let siblings = Mutex<[PostgresPool]>([])
 
     init(_ backend: Backend, policy: StorePolicy = StoreFixture.policy) throws {
