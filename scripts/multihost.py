@@ -105,7 +105,7 @@ def start_server():
 
 
 def sql(port, query):
-    out = run("psql", f"postgres://postgres@127.0.0.1:{port}/postgres", "-Atc", f"SET search_path TO {SCHEMA}; {query}").stdout
+    out = run("psql", f"postgres://postgres@127.0.0.1:{port}/postgres", "-qAtc", f"SET search_path TO {SCHEMA}; {query}").stdout
     return [line.split("|") for line in out.strip().splitlines() if line]
 
 
@@ -260,6 +260,7 @@ def check_partition(api_port, port):
     netns(host, "ip", "link", "set", f"vn{host}", "down")
     cut_at = time.time()
     moved = wait_until(lambda: (t := task(api_port, task_id)) and t["state"] == "STARTED" and holder_host(t) != host and t, 15)
+    moved_after = time.time() - cut_at
     time.sleep(max(0, 9 - (time.time() - cut_at)))  # longer than visibility_timeout (3 s)
     netns(host, "ip", "link", "set", f"vn{host}", "up")
     done = wait_until(lambda: (t := task(api_port, task_id)) and t["state"] == "SUCCESS" and t, 30)
@@ -272,7 +273,7 @@ def check_partition(api_port, port):
     successes = outcomes.count("SUCCESS")
     ok = bool(moved) and bool(done) and holder_host(done) != host and successes == 1 and bool(refused)
     report("a host partitioned longer than visibility_timeout mid-job: finished elsewhere, old holder refused", ok,
-           f"host{host} cut for 9 s; moved to {moved and moved['worker']} {time.time() - cut_at:.1f} s after the cut; "
+           f"host{host} cut for 9 s; running on {moved and moved['worker']} {moved_after:.1f} s after the cut; "
            f"attempts {outcomes}; the old holder: {how}")
 
 
