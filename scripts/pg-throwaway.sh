@@ -6,7 +6,9 @@
 #   scripts/pg-throwaway.sh stop DIR → stops that server (by the pid in its postmaster.pid) and removes DIR
 # Needs PostgreSQL's server binaries (Debian: postgresql) and, as root, the `postgres` user.
 # PG_LISTEN (default 127.0.0.1) lists the addresses it listens on; PG_TRUST_CIDR, if set, lets
-# clients from that network in without a password (the multi-host test's namespaces).
+# clients from that network in without a password (the multi-host test's namespaces). With
+# PG_DEFAULTS=1 every setting but the addresses keeps its default (benchmarks); otherwise
+# max_connections is 200 (tests open a pool per schema).
 set -euo pipefail
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$bindir/initdb" ] || { echo "pg-throwaway: no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }
@@ -18,9 +20,11 @@ start)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     as_postgres "$bindir/initdb" -A trust -U postgres -D "$dir/data" >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
+    extra=" -c max_connections=200"
+    [ "${PG_DEFAULTS:-}" = 1 ] && extra=""
     [ -n "${PG_TRUST_CIDR:-}" ] && echo "host all all $PG_TRUST_CIDR trust" >>"$dir/data/pg_hba.conf"
     as_postgres "$bindir/pg_ctl" -w -D "$dir/data" -l "$dir/server.log" \
-        -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -c port=$port -c unix_socket_directories=$dir -c max_connections=200" start >/dev/null \
+        -o "-c listen_addresses=${PG_LISTEN:-127.0.0.1} -c port=$port -c unix_socket_directories=$dir$extra" start >/dev/null \
         || { cat "$dir/server.log" >&2; exit 1; }
     echo "$dir postgres://postgres@127.0.0.1:$port/postgres"
     ;;

@@ -16,7 +16,9 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: "Directory for the copies (created; must not hold a backup already).") var directory: String
 
     func run() async throws {
-        let (_, context) = try options.openForReading()
+        let config = try options.loadConfig()
+        try Self.refusePostgres(config)
+        let context = try options.open(config)
         let files: [JSONValue]
         do {
             files = try context.backup(to: directory).map { path, bytes in
@@ -28,6 +30,14 @@ struct BackupCommand: AsyncParsableCommand {
             throw CommandFailure(error.message)
         }
         printJSON(["directory": .string(directory), "files": .array(files)])
+    }
+
+    /// Backup and restore copy SQLite files; a queue on PostgreSQL is backed up with its tools.
+    static func refusePostgres(_ config: AppConfig) throws {
+        guard let url = config.databaseURL else { return }
+        throw CommandFailure(
+            "the queue is on PostgreSQL (database_url): use pg_dump, e.g. pg_dump --schema=\(url.schema) -Fc \(url.database) "
+                + "(docs/scale-out.md); backup and restore copy SQLite databases only")
     }
 }
 
@@ -43,6 +53,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.loadConfig()
+        try BackupCommand.refusePostgres(config)
         let names = ["queue.sqlite", "catalog.sqlite"]
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)

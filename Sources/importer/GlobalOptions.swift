@@ -60,12 +60,17 @@ struct GlobalOptions: ParsableArguments {
     /// needs to look and to copy.
     func openForReading() throws -> (AppConfig, AppContext) {
         let config = try loadConfig()
+        return (config, try open(config))
+    }
+
+    /// Opens the appliance of a loaded configuration for a command, as `openForReading` says.
+    func open(_ config: AppConfig) throws -> AppContext {
         let logger = Logger(label: "importer")
         guard let reason = Self.unwritable(config) else {
-            return (config, try Appliance.build(config: config, roles: .command, logger: logger).context)
+            return try Appliance.build(config: config, roles: .command, logger: logger).context
         }
         logger.warning("opened_read_only", metadata: ["reason": "\(reason)"])
-        return (config, try Appliance.build(config: config, roles: .command, readOnly: true, logger: logger).context)
+        return try Appliance.build(config: config, roles: .command, readOnly: true, logger: logger).context
     }
 
     /// Why an existing data directory cannot take writes; nil when it can (or is new).

@@ -66,6 +66,10 @@ import Testing
         ["inspect", "bogus"],
         ["worker", "--no-such-flag"],
         ["inspect", "ping"],
+        ["worker", "--database-url", "mysql://h/db"],
+        ["migrate", "--database-url", "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable"],
+        ["backup", "/tmp/never", "--database-url", "postgres://h/db"],
+        ["restore", "/tmp/never", "--database-url", "postgres://h/db"],
     ])
     func mistakesAreOneLineAndNonZero(arguments: [String]) async throws {
         let sandbox = try Sandbox()
@@ -73,6 +77,20 @@ import Testing
         #expect(run.status != 0)
         #expect(run.log.split(separator: "\n").count == 1, "\(run.log)")
         #expect(run.log.hasPrefix("importer: "))
+    }
+
+    /// With the queue on PostgreSQL, backup and restore (SQLite copies) point at pg_dump; an
+    /// unreachable server is named as such.
+    @Test func postgresMistakesSayWhatToDo() async throws {
+        let sandbox = try Sandbox()
+        let backup = try await ImporterProcess.run(
+            ["backup", sandbox.root + "/b", "--database-url", "postgres://u@db.example/shop?schema=tenant"], dataDir: sandbox.dataDir)
+        #expect(backup.log.contains("pg_dump --schema=tenant"), "\(backup.log)")
+        let unreachable = try await ImporterProcess.run(
+            ["migrate", "--database-url", "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable"], dataDir: sandbox.dataDir)
+        #expect(unreachable.log.contains("the PostgreSQL server cannot be reached"), "\(unreachable.log)")
+        let bad = try await ImporterProcess.run(["migrate", "--database-url", "postgres://h/db?pool_size=x"], dataDir: sandbox.dataDir)
+        #expect(bad.log.contains("--database-url") && bad.log.contains("pool_size"), "\(bad.log)")
     }
 
     @Test func versionSaysTheReleaseAndTheCommit() async throws {

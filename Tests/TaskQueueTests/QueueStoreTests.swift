@@ -143,6 +143,27 @@ import Testing
         #expect(record.attempts.map(\.outcome) == [.lost, .success])
     }
 
+    /// Slots that always find their next job with their ack never call `claim` alone: the
+    /// ack's claim gives lapsed leases back too.
+    @Test(arguments: Backend.allCases)
+    func anAcksClaimRedeliversALapsedLease(backend: Backend) async throws {
+        let fixture = try StoreFixture(backend)
+        let lapsing = try await fixture.enqueue()
+        let busy = try await fixture.enqueue()
+        let lost = try #require(try fixture.store.claim(queues: ["default"], worker: "w1"))
+        #expect(lost.id == lapsing)
+        let held = try #require(try fixture.store.claim(queues: ["default"], worker: "w2"))
+        #expect(held.id == busy)
+        // The first lease lapses; the second is renewed and still held.
+        fixture.clock.advance(by: 20)
+        #expect(try await fixture.store.renew(held.lease) != .lost)
+        fixture.clock.advance(by: 20)
+        let next = try #require(try fixture.store.succeed(held.lease, result: 1, thenClaim: ["default"], worker: "w2"))
+        #expect(next.id == lapsing)
+        #expect(next.deliveries == 2)
+        #expect(try await fixture.record(lapsing).attempts.map(\.outcome) == [.lost, nil])
+    }
+
     @Test(arguments: Backend.allCases)
     func renewalKeepsALongJobFromBeingRedelivered(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)

@@ -5,10 +5,12 @@
 # installs Celery with Redis support, starts Debian's redis-server on 127.0.0.1 (stopped by its
 # pid), then runs ours on the same workload and prints both side by side with the ratio, and
 # Celery's figures as JSON on the last line. Bounded: 30 minutes at most.
-# Usage: bench/celery/run.sh [ROWS]   (ROWS of the reference CSV, default 500000; 0 skips the import)
+# Usage: [CELERY_CONCURRENCY=N] bench/celery/run.sh [ROWS]   (ROWS of the reference CSV, default
+# 500000; 0 skips the import; CELERY_CONCURRENCY, default 2, sizes both sides' drain)
 set -euo pipefail
 cd "$(dirname "$0")"
 rows=${1:-500000}
+concurrency=${CELERY_CONCURRENCY:-2}
 work=$(mktemp -d)
 port=6390
 pids=()
@@ -44,7 +46,7 @@ if [ "$rows" != "0" ]; then
     csv="$work/products.csv"
     python3 ../../../shared/tools/gen_products.py "$rows" "$csv" >/dev/null
 fi
-"$venv/bin/celery" -A tasks worker --concurrency 2 --pool prefork --loglevel WARNING --without-heartbeat \
+"$venv/bin/celery" -A tasks worker --concurrency "$concurrency" --pool prefork --loglevel WARNING --without-heartbeat \
     --without-gossip --without-mingle >"$work/worker.log" 2>&1 &
 pids+=($!)
 worker_pid=$!
@@ -62,7 +64,7 @@ sleep 1
 cd ../..
 swift build -c release >/dev/null 2>&1
 bin=.build/release/importer
-line=$(timeout 600 "$bin" bench queue --synchronous normal --jobs 10000 2>/dev/null | grep '^| normal')
+line=$(timeout 600 "$bin" bench queue --synchronous normal --jobs 10000 --concurrency "$concurrency" 2>/dev/null | grep '^| normal')
 IFS='|' read -r _ _ drain _ _ enqueue latency _ memory _ <<<"$line"
 drain=$(echo "$drain" | xargs); enqueue=$(echo "$enqueue" | xargs)
 p50=$(echo "$latency" | awk -F/ '{print $1}' | xargs); p99=$(echo "$latency" | awk -F/ '{print $2}' | xargs)
@@ -78,10 +80,10 @@ if [ "$csv" != "-" ]; then
     import_s=$(printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)")
     peak=$(awk '/VmHWM/ {printf "%.1f", $2/1000}' "/proc/$worker/status")
 fi
-python3 - "$celery_json" "$drain" "$enqueue" "$p50" "$p99" "$idle" "$import_s" "$peak" <<'PY'
+python3 - "$celery_json" "$drain" "$enqueue" "$p50" "$p99" "$idle" "$import_s" "$peak" "$concurrency" <<'PY'
 import json, sys
 c = json.loads(sys.argv[1])
-drain, enqueue, p50, p99, idle, import_s, peak = sys.argv[2:]
+drain, enqueue, p50, p99, idle, import_s, peak, concurrency = sys.argv[2:]
 def row(label, ours, theirs):
     try:
         ratio = f"{float(ours) / float(theirs):.2f}"
@@ -90,7 +92,7 @@ def row(label, ours, theirs):
     print(f"| {label} | {ours} | {theirs} | {ratio} |")
 print(f"| measure | importer | Celery {c['celery']} + Redis {c['redis']} | ratio |")
 print("| --- | ---: | ---: | ---: |")
-row("10,000 no-op jobs drained, concurrency 2 (jobs/s)", drain, c["drain_per_s"])
+row(f"10,000 no-op jobs drained, concurrency {concurrency} (jobs/s)", drain, c["drain_per_s"])
 row("enqueue (jobs/s)", enqueue, c["enqueue_per_s"])
 row("enqueue→start p50 (ms)", p50, c["enqueue_to_start_p50_ms"])
 row("enqueue→start p99 (ms)", p99, c["enqueue_to_start_p99_ms"])

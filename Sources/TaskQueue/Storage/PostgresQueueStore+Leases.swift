@@ -171,6 +171,9 @@ extension PostgresQueueStore {
         _ lease: Lease, result: JSONValue, thenClaim queues: [String]?, excluding names: [String], worker: String
     ) throws -> ClaimedJob? {
         let now = clock.now()
+        // A slot that always finds its next job here never calls `claim`: lapsed leases are
+        // given back on this path too.
+        if queues != nil { try reapIfDue(now: now) }
         let at = now.timeIntervalSince1970
         var statement = PostgresStatement()
         let result = statement.bind(result.jsonText)
