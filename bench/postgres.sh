@@ -20,7 +20,8 @@ url="$url?sslmode=disable"
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 
 echo "== fsync cost" >&2
-fsync_line=$(runuser -u postgres -- "$bindir/pg_test_fsync" -s 2 -f "$pg_dir/fsync.test" | grep -m1 "fdatasync")
+fsync_report=$(runuser -u postgres -- "$bindir/pg_test_fsync" -s 2 -f "$pg_dir/fsync.test")
+fsync_line=$(grep -m1 -E "^[[:space:]]+fdatasync" <<<"$fsync_report")
 fsync_ops=$(echo "$fsync_line" | awk '{for (i = 1; i <= NF; i++) if ($i == "ops/sec") print $(i-1)}')
 fsync_us=$(echo "$fsync_line" | awk '{for (i = 1; i <= NF; i++) if ($i == "usecs/op") print $(i-1)}')
 

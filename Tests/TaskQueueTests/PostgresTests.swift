@@ -13,16 +13,17 @@ import Testing
     func anEnqueueByAnotherProcessRingsThisProcessDoorbell() async throws {
         let fixture = try StoreFixture(.postgres)
         let doorbell = Doorbell()
+        let slots = doorbell.group(serving: ["default"])
         let wakeups = PostgresWakeups(pool: try #require(fixture.pool), doorbell: doorbell, logger: Logger(label: "test"))
         let listening = Task { try await wakeups.run() }
         defer { listening.cancel() }
         // Listening once its first ring (at connect) came.
-        #expect(try await eventually(timeout: 5) { doorbell.generation > 0 })
+        #expect(try await eventually(timeout: 5) { slots.generation > 0 })
         let other = try #require(try fixture.sibling())
-        let before = doorbell.generation
+        let before = slots.generation
         let started = ContinuousClock.now
         _ = try await other.enqueue(NewJob(name: "t", queue: "default"))
-        #expect(try await eventually(timeout: 2) { doorbell.generation > before })
+        #expect(try await eventually(timeout: 2) { slots.generation > before })
         #expect(ContinuousClock.now - started < .milliseconds(500))
         #expect(wakeups.wakeupsReceived == 1)
         // A delayed job wakes no one: it is not claimable yet.
@@ -41,10 +42,11 @@ import Testing
     func releaseAndResumeWakeTheOtherProcesses() async throws {
         let fixture = try StoreFixture(.postgres)
         let doorbell = Doorbell()
+        let slots = doorbell.group(serving: ["default"])
         let wakeups = PostgresWakeups(pool: try #require(fixture.pool), doorbell: doorbell, logger: Logger(label: "test"))
         let listening = Task { try await wakeups.run() }
         defer { listening.cancel() }
-        #expect(try await eventually(timeout: 5) { doorbell.generation > 0 })
+        #expect(try await eventually(timeout: 5) { slots.generation > 0 })
         let other = try #require(try fixture.sibling())
         try await other.setPaused(queue: "default", paused: true)
         _ = try await other.enqueue(NewJob(name: "t", queue: "default"))

@@ -12,8 +12,7 @@ extension PostgresQueueStore {
         let now = clock.now()
         try reapIfDue(now: now)
         var statement = PostgresStatement()
-        let claim = Self.claimCTEs(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy, gate: nil)
-        statement.sql = "WITH \(claim) SELECT * FROM claimed"
+        statement.sql = "SELECT * FROM \(Self.claimCall(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy))"
         let row = try sessionSync { session in try session.first(statement.query) }
         guard let row else { return nil }
         let job = try Self.claimedJob(row, prefix: "")
@@ -21,43 +20,20 @@ extension PostgresQueueStore {
         return job
     }
 
-    /// The claim as common table expressions `picked`, `claimed` (its columns: `claimedJob`) and
-    /// `opened`: one ordered index probe per served queue that is not paused, the best of those
-    /// locked with `SKIP LOCKED`, its lease taken with a fresh token, its attempt opened. With
-    /// `gate`, only if that SQL condition holds.
-    static func claimCTEs(
+    /// A call of `importer_claim` (migration v2) with its arguments bound: one ordered index probe
+    /// per served queue that is not paused, the best of those locked with `SKIP LOCKED`, its lease
+    /// taken with a fresh token, its attempt opened; the claimed job's columns (`claimedJob`), or
+    /// no row.
+    static func claimCall(
         _ statement: inout PostgresStatement, queues: [String], excluding names: [String], worker: String, now: Date,
-        policy: StorePolicy, gate: String?
+        policy: StorePolicy
     ) -> String {
         let queues = statement.bind(queues)
-        let at = statement.bind(now.timeIntervalSince1970)
+        let excluded = statement.bind(names.isEmpty ? nil : names)
         let worker = statement.bind(worker)
+        let at = statement.bind(now.timeIntervalSince1970)
         let until = statement.bind(now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970)
-        let excluded = names.isEmpty ? "" : "AND NOT (j.name = ANY(\(statement.bind(names))::text[]))"
-        return """
-            picked AS (
-                SELECT c.id FROM unnest(\(queues)::text[]) AS q(queue)
-                CROSS JOIN LATERAL (
-                    SELECT j.id, j.priority, j.run_at FROM jobs j
-                    WHERE j.\(TaskStateMachine.sqlCondition(of: .claim)) AND j.queue = q.queue COLLATE "C" AND j.run_at <= \(at) \(excluded)
-                    ORDER BY j.priority DESC, j.run_at, j.id LIMIT 1
-                    FOR UPDATE SKIP LOCKED
-                ) c
-                WHERE NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.name = q.queue COLLATE "C") \(gate.map { "AND \($0)" } ?? "")
-                ORDER BY c.priority DESC, c.run_at, c.id LIMIT 1
-            ),
-            claimed AS (
-                UPDATE jobs j SET state = 'STARTED', token = j.token + 1, deliveries = j.deliveries + 1, worker = \(worker),
-                    started_at = \(at), lease_until = \(until), meta = NULL
-                FROM picked WHERE j.id = picked.id
-                RETURNING j.id, j.name, j.args, j.kwargs, j.queue, j.priority, j.token, j.deliveries, j.retries, j.enqueued_at,
-                    j.run_at, j.lease_until
-            ),
-            opened AS (
-                INSERT INTO attempts (job_id, token, delivery, worker, started_at)
-                SELECT id, token, deliveries, \(worker), \(at) FROM claimed
-            )
-            """
+        return "importer_claim(\(queues)::text[], \(excluded)::text[], \(worker), \(at), \(until))"
     }
 
     static func claimedJob(_ row: PostgresRandomAccessRow, prefix: String) throws -> ClaimedJob {
@@ -176,33 +152,20 @@ extension PostgresQueueStore {
         if queues != nil { try reapIfDue(now: now) }
         let at = now.timeIntervalSince1970
         var statement = PostgresStatement()
-        let result = statement.bind(result.jsonText)
-        let atBind = statement.bind(at)
-        let expires = statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970)
-        let id = statement.bind(lease.jobID)
-        let token = statement.bind(lease.token)
-        var sql = """
-            WITH acked AS (
-                UPDATE jobs SET state = 'SUCCESS', result = \(result), date_done = \(atBind), expires_at = \(expires),
-                    lease_until = NULL, token = token + 1
-                WHERE id = \(id) AND token = \(token) AND \(TaskStateMachine.sqlCondition(of: .succeed))
-                RETURNING name, queue, started_at
-            ),
-            closed AS (
-                UPDATE attempts SET outcome = 'SUCCESS', finished_at = \(atBind), error = NULL
-                WHERE job_id = \(id) AND token = \(token) AND EXISTS (SELECT 1 FROM acked)
-            )
-            """
+        let ack = "importer_ack(\(statement.bind(lease.jobID)), \(statement.bind(lease.token)), \(statement.bind(result.jsonText)), "
+            + "\(statement.bind(at)), \(statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970)))"
         if let queues {
-            let claim = Self.claimCTEs(
-                &statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy,
-                gate: "EXISTS (SELECT 1 FROM acked)")
-            sql += ", \(claim) SELECT a.name AS acked_name, a.queue AS acked_queue, a.started_at AS acked_started_at, c.* "
-                + "FROM acked a LEFT JOIN claimed c ON true"
+            // The next claim only if the ack stood (a refused ack claims nothing), in the same
+            // statement: one commit per job.
+            let claim = Self.claimCall(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy)
+            statement.sql = """
+                WITH acked AS (SELECT * FROM \(ack))
+                SELECT a.name AS acked_name, a.queue AS acked_queue, a.started_at AS acked_started_at, c.*
+                FROM acked a LEFT JOIN LATERAL \(claim) c ON true
+                """
         } else {
-            sql += " SELECT name AS acked_name, queue AS acked_queue, started_at AS acked_started_at, NULL::text AS id FROM acked"
+            statement.sql = "SELECT name AS acked_name, queue AS acked_queue, started_at AS acked_started_at, NULL::text AS id FROM \(ack)"
         }
-        statement.sql = sql
         guard let row = try sessionSync({ session in try session.first(statement.query) }) else {
             throw QueueError.staleLease(lease.jobID)
         }

@@ -71,7 +71,7 @@ public final class QueueClient: Sendable {
             queue: submission.queue ?? queue(for: submission.name), priority: submission.priority, runAt: runAt,
             idempotencyKey: submission.idempotencyKey)
         let result = try await store.enqueue(job)
-        doorbell.ring()
+        if !result.existing { doorbell.ringOne(queue: job.queue) }
         return result
     }
 }

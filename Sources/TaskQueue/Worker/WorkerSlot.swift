@@ -86,7 +86,7 @@ final class WorkerSlot: Sendable {
 
     private func loop(thread number: Int) {
         let store = worker.client.store
-        let doorbell = worker.client.doorbell
+        let doorbell = worker.client.doorbell.group(serving: queues)
         // The job claimed together with the previous job's ack, if any.
         var next: ClaimedJob?
         while isCurrent(number) {
