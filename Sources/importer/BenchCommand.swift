@@ -35,10 +35,7 @@ struct QueueBenchCommand: AsyncParsableCommand {
         default: throw CommandFailure("--synchronous must be normal, full or both")
         }
         LineLogHandler.bootstrap(level: .warning, format: .text)
-        var benchmark = QueueBenchmark()
-        benchmark.jobs = jobs
-        benchmark.latencySamples = samples
-        benchmark.concurrency = concurrency
+        let benchmark = makeBenchmark()
         print("queue benchmark: \(jobs) no-op jobs, \(concurrency) slots, \(samples) latency samples")
         print(
             "| synchronous | drain pre-filled (jobs/s) | drain while enqueuing (jobs/s) | writes per commit | enqueue (jobs/s) "
@@ -54,16 +51,21 @@ struct QueueBenchCommand: AsyncParsableCommand {
         let url: PostgresURL
         do { url = try PostgresURL(parsing: text) } catch { throw CommandFailure("--database-url: \(error.message)") }
         LineLogHandler.bootstrap(level: .warning, format: .text)
-        var benchmark = QueueBenchmark()
-        benchmark.jobs = jobs
-        benchmark.latencySamples = samples
-        benchmark.concurrency = concurrency
+        let benchmark = makeBenchmark()
         print("queue benchmark on PostgreSQL (\(url.host):\(url.port)): \(jobs) no-op jobs, \(concurrency) slots, \(samples) latency samples")
         print(
             "| backend | drain pre-filled (jobs/s) | drain while enqueuing (jobs/s) | writes per commit | enqueue (jobs/s) "
                 + "| enqueue→start p50 / p99 (ms) | longest write txn (ms) | idle / peak RSS (MB) |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         print(Self.row("postgresql", try await benchmark.run(postgres: url), idle: true))
+    }
+
+    private func makeBenchmark() -> QueueBenchmark {
+        var benchmark = QueueBenchmark()
+        benchmark.jobs = jobs
+        benchmark.latencySamples = samples
+        benchmark.concurrency = concurrency
+        return benchmark
     }
 
     /// One table row; idle RSS means something only before the first run has grown the heap.

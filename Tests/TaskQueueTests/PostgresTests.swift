@@ -12,13 +12,8 @@ import Testing
     @Test(.enabled(if: TestDatabase.url != nil))
     func anEnqueueByAnotherProcessRingsThisProcessDoorbell() async throws {
         let fixture = try StoreFixture(.postgres)
-        let doorbell = Doorbell()
-        let slots = doorbell.group(serving: ["default"])
-        let wakeups = PostgresWakeups(pool: try #require(fixture.pool), doorbell: doorbell, logger: Logger(label: "test"))
-        let listening = Task { try await wakeups.run() }
+        let (wakeups, slots, listening) = try await Self.listen(fixture)
         defer { listening.cancel() }
-        // Listening once its first ring (at connect) came.
-        #expect(try await eventually(timeout: 5) { slots.generation > 0 })
         let other = try #require(try fixture.sibling())
         let before = slots.generation
         let started = ContinuousClock.now
@@ -41,12 +36,8 @@ import Testing
     @Test(.enabled(if: TestDatabase.url != nil))
     func releaseAndResumeWakeTheOtherProcesses() async throws {
         let fixture = try StoreFixture(.postgres)
-        let doorbell = Doorbell()
-        let slots = doorbell.group(serving: ["default"])
-        let wakeups = PostgresWakeups(pool: try #require(fixture.pool), doorbell: doorbell, logger: Logger(label: "test"))
-        let listening = Task { try await wakeups.run() }
+        let (wakeups, _, listening) = try await Self.listen(fixture)
         defer { listening.cancel() }
-        #expect(try await eventually(timeout: 5) { slots.generation > 0 })
         let other = try #require(try fixture.sibling())
         try await other.setPaused(queue: "default", paused: true)
         _ = try await other.enqueue(NewJob(name: "t", queue: "default"))
@@ -56,6 +47,17 @@ import Testing
         let job = try #require(try other.claim(queues: ["default"], worker: "w"))
         try other.release(job.lease)
         #expect(try await eventually(timeout: 2) { wakeups.wakeupsReceived == 3 })
+    }
+
+    /// This process's wake-ups on the fixture's schema, listening (its first ring, at connect,
+    /// came); the doorbell group of the slots serving `default`; the task to cancel.
+    static func listen(_ fixture: StoreFixture) async throws -> (PostgresWakeups, Doorbell.Group, Task<Void, any Error>) {
+        let doorbell = Doorbell()
+        let slots = doorbell.group(serving: ["default"])
+        let wakeups = PostgresWakeups(pool: try #require(fixture.pool), doorbell: doorbell, logger: Logger(label: "test"))
+        let listening = Task { try await wakeups.run() }
+        #expect(try await eventually(timeout: 5) { slots.generation > 0 })
+        return (wakeups, slots, listening)
     }
 
     @Test(.enabled(if: TestDatabase.url != nil))

@@ -15,7 +15,7 @@ extension PostgresQueueStore {
         statement.sql = "SELECT * FROM \(Self.claimCall(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy))"
         let row = try sessionSync { session in try session.first(statement.query) }
         guard let row else { return nil }
-        let job = try Self.claimedJob(row, prefix: "")
+        let job = try Self.claimedJob(row)
         holdStats { $0.started(name: job.name, queue: job.queue, at: now, waited: now.timeIntervalSince(job.runAt)) }
         return job
     }
@@ -36,7 +36,7 @@ extension PostgresQueueStore {
         return "importer_claim(\(queues)::text[], \(excluded)::text[], \(worker), \(at), \(until))"
     }
 
-    static func claimedJob(_ row: PostgresRandomAccessRow, prefix: String) throws -> ClaimedJob {
+    static func claimedJob(_ row: PostgresRandomAccessRow) throws -> ClaimedJob {
         let id: String = try row.get("id")
         let token: Int64 = try row.get("token")
         return ClaimedJob(
@@ -171,7 +171,7 @@ extension PostgresQueueStore {
         }
         let finished = FinishedDelivery(
             name: try row.get("acked_name"), queue: try row.get("acked_queue"), startedAt: try row.get("acked_started_at"), now: at)
-        let next = try row.get("id", as: String?.self) == nil ? nil : try Self.claimedJob(row, prefix: "")
+        let next = try row.get("id", as: String?.self) == nil ? nil : try Self.claimedJob(row)
         holdStats { stats in
             finished.count(.succeeded, in: &stats)
             if let next { stats.started(name: next.name, queue: next.queue, at: now, waited: now.timeIntervalSince(next.runAt)) }

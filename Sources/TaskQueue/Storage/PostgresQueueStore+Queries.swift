@@ -114,29 +114,16 @@ extension PostgresQueueStore {
     public func queueStats() async throws -> [QueueStats] {
         let now = clock.now().timeIntervalSince1970
         return try await session { session in
-            var stats: [String: QueueStats] = [:]
-            func update(_ queue: String, _ change: (inout QueueStats) -> Void) {
-                var entry = stats[queue] ?? QueueStats(name: queue)
-                change(&entry)
-                stats[queue] = entry
-            }
+            var tally = QueueStatsTally(now: now)
             for row in try session.query(
                 """
                 SELECT queue, state, run_at <= \(now) AS due, COUNT(*) AS n, MIN(run_at) AS oldest FROM jobs
                 WHERE state IN ('PENDING','RETRY') GROUP BY queue, state, due
                 """)
             {
-                let (queue, state, due, count, oldest): (String, String, Bool, Int, Double) =
-                    (try row.get("queue"), try row.get("state"), try row.get("due"), try row.get("n"), try row.get("oldest"))
-                update(queue) { entry in
-                    if state == TaskState.retry.rawValue { entry.retrying += count }
-                    if !due {
-                        entry.delayed += count
-                    } else if state == TaskState.pending.rawValue {
-                        entry.waiting += count
-                        entry.oldestWaitingAge = max(0, now - oldest)
-                    }
-                }
+                tally.waiting(
+                    queue: try row.get("queue"), state: try row.get("state"), due: try row.get("due"), count: try row.get("n"),
+                    oldest: try row.get("oldest"))
             }
             for row in try session.query(
                 """
@@ -144,27 +131,13 @@ extension PostgresQueueStore {
                 WHERE state IN ('STARTED','PROGRESS') GROUP BY queue, live
                 """)
             {
-                let (queue, live, count, oldest): (String, Bool, Int, Double) =
-                    (try row.get("queue"), try row.get("live"), try row.get("n"), try row.get("oldest"))
-                update(queue) { entry in
-                    if live {
-                        entry.running += count
-                    } else {
-                        // A lapsed lease waits to be delivered again.
-                        entry.waiting += count
-                        entry.oldestWaitingAge = max(entry.oldestWaitingAge ?? 0, now - oldest)
-                    }
-                }
+                tally.leased(queue: try row.get("queue"), live: try row.get("live"), count: try row.get("n"), oldest: try row.get("oldest"))
             }
             for row in try session.query("SELECT queue, COUNT(*) AS n FROM jobs WHERE state = 'FAILURE' GROUP BY queue") {
-                let (queue, count): (String, Int) = (try row.get("queue"), try row.get("n"))
-                update(queue) { $0.failed += count }
+                tally.failed(queue: try row.get("queue"), count: try row.get("n"))
             }
-            // A paused queue is listed even when empty.
-            for row in try session.query("SELECT name FROM queue_pauses") {
-                update(try row.get("name")) { $0.paused = true }
-            }
-            return stats.values.sorted { $0.name < $1.name }
+            for row in try session.query("SELECT name FROM queue_pauses") { tally.paused(queue: try row.get("name")) }
+            return tally.result
         }
     }
 

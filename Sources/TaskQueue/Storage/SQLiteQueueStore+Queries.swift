@@ -241,12 +241,7 @@ extension SQLiteQueueStore {
     public func queueStats() async throws -> [QueueStats] {
         let now = clockNow().timeIntervalSince1970
         return try await read { db in
-            var stats: [String: QueueStats] = [:]
-            func update(_ queue: String, _ change: (inout QueueStats) -> Void) {
-                var entry = stats[queue] ?? QueueStats(name: queue)
-                change(&entry)
-                stats[queue] = entry
-            }
+            var tally = QueueStatsTally(now: now)
             for row in try Row.fetchAll(
                 db,
                 sql: """
@@ -254,16 +249,7 @@ extension SQLiteQueueStore {
                     WHERE state IN ('PENDING','RETRY') GROUP BY queue, state, due
                     """, arguments: [now])
             {
-                let (queue, state, due, count, oldest): (String, String, Bool, Int, Double) = (row[0], row[1], row[2], row[3], row[4])
-                update(queue) { entry in
-                    if state == TaskState.retry.rawValue { entry.retrying += count }
-                    if !due {
-                        entry.delayed += count
-                    } else if state == TaskState.pending.rawValue {
-                        entry.waiting += count
-                        entry.oldestWaitingAge = max(0, now - oldest)
-                    }
-                }
+                tally.waiting(queue: row[0], state: row[1], due: row[2], count: row[3], oldest: row[4])
             }
             for row in try Row.fetchAll(
                 db,
@@ -272,28 +258,15 @@ extension SQLiteQueueStore {
                     WHERE state IN ('STARTED','PROGRESS') GROUP BY queue, live
                     """, arguments: [now])
             {
-                let (queue, live, count, oldest): (String, Bool, Int, Double) = (row[0], row[1], row[2], row[3])
-                update(queue) { entry in
-                    if live {
-                        entry.running += count
-                    } else {
-                        // A lapsed lease waits to be delivered again.
-                        entry.waiting += count
-                        entry.oldestWaitingAge = max(entry.oldestWaitingAge ?? 0, now - oldest)
-                    }
-                }
+                tally.leased(queue: row[0], live: row[1], count: row[2], oldest: row[3])
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT queue, COUNT(*) FROM jobs INDEXED BY jobs_failed_queue WHERE state = 'FAILURE' GROUP BY queue")
             {
-                let (queue, count): (String, Int) = (row[0], row[1])
-                update(queue) { $0.failed += count }
+                tally.failed(queue: row[0], count: row[1])
             }
-            // A paused queue is listed even when empty.
-            for queue in try String.fetchAll(db, sql: "SELECT name FROM queue_pauses") {
-                update(queue) { $0.paused = true }
-            }
-            return stats.values.sorted { $0.name < $1.name }
+            for queue in try String.fetchAll(db, sql: "SELECT name FROM queue_pauses") { tally.paused(queue: queue) }
+            return tally.result
         }
     }
 
