@@ -22,9 +22,6 @@ public struct PostgresSession {
     public func execute(_ query: PostgresQuery) throws -> Int {
         try connection.query(query, logger: logger).wait().metadata.rows ?? 0
     }
-
-    /// The server's backend process id (for `pg_cancel_backend`).
-    public var connectionID: Int { connection.id }
 }
 
 extension PostgresRandomAccessRow {

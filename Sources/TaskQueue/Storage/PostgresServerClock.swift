@@ -25,8 +25,6 @@ public final class PostgresServerClock: WallClock, Service {
 
     public func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
 
-    public var currentOffset: TimeInterval { offset.withLock { $0 } }
-
     /// Measures the offset now (the server's time against the midpoint of the round trip) and
     /// keeps it; returns it.
     @discardableResult
