@@ -67,8 +67,10 @@ let package = Package(
         .target(
             name: "Catalog",
             dependencies: [
-                "TaskQueue", "Common", "SQLiteSupport",
+                "TaskQueue", "Common", "SQLiteSupport", "PostgresSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -118,7 +120,8 @@ let package = Package(
         .testTarget(
             name: "CatalogTests",
             dependencies: [
-                "Catalog", "TaskQueue", "Common", "TestSupport", "FuzzTargets", .product(name: "GRDB", package: "GRDB.swift"),
+                "Catalog", "TaskQueue", "Common", "TestSupport", "FuzzTargets", "PostgresSupport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(
             name: "ServerTests",

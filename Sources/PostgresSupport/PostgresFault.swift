@@ -49,3 +49,11 @@ public enum PostgresFault {
         return String(describing: error)
     }
 }
+
+/// A PostgreSQL error, carried as the cause of a `QueueError` or `CatalogError` (which must be
+/// `Sendable`; postgres-nio's errors are not all).
+public struct SendableError: Error, @unchecked Sendable, CustomStringConvertible {
+    public let error: any Error
+    public init(_ error: any Error) { self.error = error }
+    public var description: String { String(describing: error) }
+}

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// One leased connection, used from a thread that may block: each statement is sent and its
@@ -15,6 +16,21 @@ public struct PostgresSession {
     /// The first row of `query`, if any.
     public func first(_ query: PostgresQuery) throws -> PostgresRandomAccessRow? {
         try self.query(query).first
+    }
+
+    /// Sends `data` (COPY's text format: tab-separated, `\N` for NULL, one line per row) into
+    /// `columns` of `table` with `COPY … FROM STDIN`: postgres-nio's async `copyFrom`, awaited
+    /// from this thread.
+    public func copy(into table: String, columns: [String], _ data: ByteBuffer) throws {
+        let connection = self.connection
+        let logger = self.logger
+        let done = connection.eventLoop.makePromise(of: Void.self)
+        done.completeWithTask {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                try await writer.write(data)
+            }
+        }
+        try done.futureResult.wait()
     }
 
     /// Runs `query`; the number of rows it inserted, updated or deleted.

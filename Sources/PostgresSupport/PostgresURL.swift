@@ -17,7 +17,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// Every table lives in this schema (`search_path` on each connection), so that tests and
     /// several appliances can share one database.
     public var schema: String
-    /// Connections this process opens at most.
+    /// Connections this process opens at most (the queue and the catalogue share them).
     public var poolSize: Int
     /// Whether the process holds one more connection that LISTENs for wake-ups; false behind a
     /// transaction-mode PgBouncer, where idle slots then find work by their poll alone.
@@ -70,8 +70,9 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 }
                 result.schema = value
             case "pool_size":
-                guard let size = Int(value), (1...1000).contains(size) else {
-                    throw PostgresURLError("pool_size must be a whole number from 1 to 1000 (got \(value))")
+                // Two at least: an import's batch holds one while its progress reaches the queue.
+                guard let size = Int(value), (2...1000).contains(size) else {
+                    throw PostgresURLError("pool_size must be a whole number from 2 to 1000 (got \(value))")
                 }
                 result.poolSize = size
             case "listen":

@@ -10,8 +10,8 @@ import Testing
 /// `bulk_delete_products` (DESIGN.md §10): through the queue, and its runner driven directly.
 @Suite struct BulkDeleteTests {
     /// `count` products imported from a CSV.
-    func catalogue(_ count: Int, batchRows: Int = 20_000) async throws -> CatalogFixture {
-        let fixture = try CatalogFixture(batchRows: batchRows)
+    func catalogue(_ count: Int, _ backend: CatalogBackend = .sqlite, batchRows: Int = 20_000) async throws -> CatalogFixture {
+        let fixture = try CatalogFixture(backend, batchRows: batchRows)
         var csv = "sku,name\n"
         for index in 0..<count { csv += "sku-\(index),Product \(index)\n" }
         _ = try await fixture.importCSV(csv).0.get()
@@ -22,8 +22,9 @@ import Testing
         BulkDeleter(store: fixture.store, deleteID: deleteID, token: token, monitor: monitor, batchSize: batch)
     }
 
-    @Test func throughTheQueueEveryProductGoesAndTheResultSaysHowMany() async throws {
-        let fixture = try await catalogue(2500)
+    @Test(arguments: CatalogBackend.allCases)
+    func throughTheQueueEveryProductGoesAndTheResultSaysHowMany(backend: CatalogBackend) async throws {
+        let fixture = try await catalogue(2500, backend)
         try await ProductTasksTests().withWorker(fixture) { client, store in
             let (_, taskID) = try await BulkDeleteSubmitter(catalog: fixture.catalog, client: client).submit(expectedTotal: 2500)
             let job = try await ProductTasksTests().finished(store, taskID)
@@ -41,15 +42,16 @@ import Testing
         #expect(try await fixture.store.products(ProductFilter()).total == 0)
     }
 
-    @Test func aRevokeStopsAtABatchBoundaryAndARetryContinues() async throws {
-        let fixture = try await catalogue(95)
+    @Test(arguments: CatalogBackend.allCases)
+    func aRevokeStopsAtABatchBoundaryAndARetryContinues(backend: CatalogBackend) async throws {
+        let fixture = try await catalogue(95, backend)
         let record = try await fixture.store.createBulkDelete(id: "d", expectedTotal: nil)
         // Delivery 1 is revoked after two batches of 10 (the third check: one was the lock's)
         let monitor = RecordingMonitor(cancelAfter: 3)
         await #expect(throws: TaskCancelled.self) {
             try await offCooperativePool { try deleter(fixture, record.id, token: 1, batch: 10, monitor: monitor).run() }
         }
-        var stored = try #require(try fixture.sql { db in try ProductCounts(db) })
+        var stored = try ProductCounts(fixture)
         #expect(stored.products == 75 && stored.counted == 75)
         let revoked = try #require(try await fixture.store.bulkDeleteForTask(taskID: "t", deleteID: "d"))
         #expect(revoked == "d")
@@ -64,21 +66,19 @@ import Testing
         }
         #expect(result["deleted_count"] == 95)
         #expect(result["kept_new"] == 1)
-        stored = try #require(try fixture.sql { db in try ProductCounts(db) })
+        stored = try ProductCounts(fixture)
         #expect(stored.products == 1 && stored.counted == 1)
         #expect(try await fixture.store.product(id: later.id) != nil)
     }
 
-    @Test func itWaitsForARunningImportAndCanBeRevokedMeanwhile() async throws {
-        let fixture = try await catalogue(10)
+    @Test(arguments: CatalogBackend.allCases)
+    func itWaitsForARunningImportAndCanBeRevokedMeanwhile(backend: CatalogBackend) async throws {
+        let fixture = try await catalogue(10, backend)
         // Given an import holding the catalogue lock
         let other = try await fixture.record("x.csv")
-        try fixture.sql { db in
-            try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [other.id])
-            try db.execute(
-                sql: "UPDATE catalog_lock SET import_id = ?, token = 7, heartbeat_at = ?",
-                arguments: [other.id, Date().timeIntervalSince1970])
-        }
+        try fixture.execute("UPDATE imports SET state = 'RUNNING' WHERE id = '\(other.id)'")
+        try fixture.execute(
+            "UPDATE catalog_lock SET import_id = '\(other.id)', token = 7, heartbeat_at = \(Date().timeIntervalSince1970)")
         let record = try await fixture.store.createBulkDelete(id: "d", expectedTotal: nil)
         try await fixture.store.attachBulkDelete(id: record.id, taskID: "t")
         // When the bulk delete is revoked while it waits, it deleted nothing and says so
@@ -99,8 +99,8 @@ struct ProductCounts {
     let products: Int
     let counted: Int
 
-    init(_ db: GRDB.Database) throws {
-        counted = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products") ?? -1
-        products = try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") ?? -1
+    init(_ fixture: CatalogFixture) throws {
+        counted = try fixture.integer("SELECT COUNT(*) FROM products") ?? -1
+        products = try fixture.integer("SELECT products FROM catalog_stats") ?? -1
     }
 }

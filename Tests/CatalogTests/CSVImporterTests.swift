@@ -6,8 +6,9 @@ import Testing
 @testable import TaskQueue
 
 @Suite struct CSVImporterTests {
-    @Test func lastOneWinsWithCaseVariantsWithinAFileAndAcrossImports() async throws {
-        let fixture = try CatalogFixture(batchRows: 3)
+    @Test(arguments: CatalogBackend.allCases)
+    func lastOneWinsWithCaseVariantsWithinAFileAndAcrossImports(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 3)
         // Within a file: the last row of a key wins, the stored SKU keeps the latest casing.
         let (first, record) = try await fixture.importCSV(
             "sku,name,description\nAB-1,First,d1\nÉ-1,Accent,x\nab-1,Second,d2\né-1,Lower,y\nC,Other,z\n")
@@ -22,15 +23,13 @@ import Testing
         #expect(try second.get().updated == 2)
         #expect(try fixture.products() == ["Ab-1|Third|d3|1", "C|Other|z|1", "new|New|n|1", "É-1|Upper|q|1"])
         // The kept product count follows the creations.
-        let counts = try fixture.sql { db in
-            (try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM products"))
-        }
-        #expect(counts.0 == 4)
-        #expect(counts.1 == 4)
+        #expect(try fixture.integer("SELECT products FROM catalog_stats") == 4)
+        #expect(try fixture.integer("SELECT COUNT(*) FROM products") == 4)
     }
 
-    @Test func activeIsPreservedUnlessTheFileHasTheColumn() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func activeIsPreservedUnlessTheFileHasTheColumn(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         _ = try await fixture.importCSV("sku,name,active\nA,1,false\nB,2,yes\nC,3,0\n").0.get()
         #expect(try fixture.products() == ["A|1||0", "B|2||1", "C|3||0"])
         // No active column: flags stay; no description column: descriptions stay.
@@ -42,8 +41,9 @@ import Testing
         #expect(try fixture.products() == ["A|x|desc|0", "B|dos||1", "C|y||1"])
     }
 
-    @Test func rowErrorsCarryPhysicalLinesColumnsAndReasons() async throws {
-        let fixture = try CatalogFixture(batchRows: 2)
+    @Test(arguments: CatalogBackend.allCases)
+    func rowErrorsCarryPhysicalLinesColumnsAndReasons(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 2)
         let csv = """
             SKU , Name ,description,extra
             A,"multi
@@ -71,8 +71,9 @@ import Testing
         #expect(record.errorCount == 4)
     }
 
-    @Test func invalidValuesAreRowErrors() async throws {
-        let fixture = try CatalogFixture(maxFieldBytes: 2048)
+    @Test(arguments: CatalogBackend.allCases)
+    func invalidValuesAreRowErrors(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, maxFieldBytes: 2048)
         var data = Data("sku,name,description,active\n".utf8)
         data += Data("ok,Fine,d,1\n".utf8)
         data += Data([0x62, 0x61, 0x64, 0xFF]) + Data(",n,d,1\n".utf8)  // invalid UTF-8 in the SKU
@@ -90,8 +91,9 @@ import Testing
         #expect(reasons[4] == "a field is over 2048 bytes")
     }
 
-    @Test func headerOnlySucceedsWithZeroRows() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func headerOnlySucceedsWithZeroRows(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         let (result, record) = try await fixture.importCSV("\u{FEFF}sku,name\r\n")
         #expect(try result.get().rowsProcessed == 0)
         #expect(record.state == .success)
@@ -118,8 +120,9 @@ import Testing
         #expect(record.error?.contains(message) == true)
     }
 
-    @Test func utf16LatinAndBinaryJunkFailWithAClearMessage() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func utf16LatinAndBinaryJunkFailWithAClearMessage(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         var utf16 = Data([0xFF, 0xFE])
         utf16 += "sku,name\nA,1\n".data(using: .utf16LittleEndian)!
         let latin1 = "sku,námé\nA,1\n".data(using: .isoLatin1)!
@@ -135,16 +138,18 @@ import Testing
         }
     }
 
-    @Test func allRowsInvalidSucceedsWithZeroRows() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func allRowsInvalidSucceedsWithZeroRows(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         let (result, record) = try await fixture.importCSV("sku,name\n,a\n,b\n")
         #expect(try result.get().created == 0)
         #expect(try result.get().skipped == 2)
         #expect(record.state == .success)
     }
 
-    @Test func atomicImportIsAllOrNothing() async throws {
-        let fixture = try CatalogFixture(batchRows: 2)
+    @Test(arguments: CatalogBackend.allCases)
+    func atomicImportIsAllOrNothing(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 2)
         let name = try fixture.upload("sku,name\nA,1\nB,2\nC,3\nD,4\nE,5\n")
         // A cancellation after the first batch rolls the whole atomic import back.
         let (cancelled, record) = try await fixture.importFile(
@@ -159,8 +164,9 @@ import Testing
         #expect(try done.get().created == 5)
     }
 
-    @Test func revokedImportStopsAtABatchBoundaryAndKeepsWhatItCommitted() async throws {
-        let fixture = try CatalogFixture(batchRows: 2)
+    @Test(arguments: CatalogBackend.allCases)
+    func revokedImportStopsAtABatchBoundaryAndKeepsWhatItCommitted(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 2)
         // The first check is at the lock; the revoke is seen after the second batch.
         let (result, record) = try await fixture.importFile(
             try fixture.upload("sku,name\nA,1\nB,2\nC,3\nD,4\nE,5\n"), monitor: RecordingMonitor(cancelAfter: 2))
@@ -176,8 +182,9 @@ import Testing
         #expect(record.created == 4)
     }
 
-    @Test func dryRunCountsWithoutWriting() async throws {
-        let fixture = try CatalogFixture(batchRows: 2)
+    @Test(arguments: CatalogBackend.allCases)
+    func dryRunCountsWithoutWriting(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 2)
         _ = try await fixture.importCSV("sku,name\nA,1\n").0.get()
         let (result, _) = try await fixture.importCSV("sku,name\nA,x\nB,2\nb,3\nC,4\n", options: ImportOptions(dryRun: true, batchRows: 2))
         let summary = try result.get()
@@ -186,19 +193,18 @@ import Testing
         #expect(try fixture.products() == ["A|1||1"])
     }
 
-    @Test func aStaleDeliveryCannotWriteAndAResumedOneContinuesFromItsCheckpoint() async throws {
-        let fixture = try CatalogFixture(batchRows: 2)
+    @Test(arguments: CatalogBackend.allCases)
+    func aStaleDeliveryCannotWriteAndAResumedOneContinuesFromItsCheckpoint(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 2)
         let name = try fixture.upload("sku,name\nA,1\nB,2\nC,3\nD,4\nE,5\nF,6\n")
         let record = try await fixture.catalog.store.createImport(NewImport(filePath: name, filename: name))
         // Delivery 1 commits one batch, then stops (as if its process died).
         let first = try fixture.importer(
             record, token: 1, options: ImportOptions(batchRows: 2), monitor: RecordingMonitor(cancelAfter: 1))
         _ = try? first.run()
-        try fixture.sql { db in
-            // Simulate the crash: the record is left running, the lock held by delivery 1.
-            try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [record.id])
-            try db.execute(sql: "UPDATE catalog_lock SET import_id = ?, token = 1", arguments: [record.id])
-        }
+        // Simulate the crash: the record is left running, the lock held by delivery 1.
+        try fixture.execute("UPDATE imports SET state = 'RUNNING' WHERE id = '\(record.id)'")
+        try fixture.execute("UPDATE catalog_lock SET import_id = '\(record.id)', token = 1")
         #expect(try fixture.products().count == 2)
         // Delivery 2 takes the lock over with its newer token and resumes at the checkpoint.
         let second = try fixture.importer(
@@ -207,22 +213,21 @@ import Testing
         #expect(summary.created == 6)
         #expect(summary.rowsProcessed == 6)
         #expect(try fixture.products().count == 6)
-        #expect(try fixture.sql { db in try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") } == 6)
+        #expect(try fixture.integer("SELECT products FROM catalog_stats") == 6)
         // Delivery 1 writing again is refused by the fence.
         let stale = try fixture.importer(
             record, token: 1, options: ImportOptions(batchRows: 2), monitor: RecordingMonitor())
-        try fixture.sql { db in
-            try db.execute(sql: "UPDATE catalog_lock SET import_id = ?, token = 2, heartbeat_at = ?", arguments: [record.id, Date().timeIntervalSince1970])
-            try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [record.id])
-        }
+        try fixture.execute(
+            "UPDATE catalog_lock SET import_id = '\(record.id)', token = 2, heartbeat_at = \(Date().timeIntervalSince1970)")
+        try fixture.execute("UPDATE imports SET state = 'RUNNING' WHERE id = '\(record.id)'")
         #expect(throws: ImportFailure.self) { try stale.run() }
         #expect(try fixture.products().count == 6)
-        let lockToken = try fixture.sql { db in try Int.fetchOne(db, sql: "SELECT token FROM catalog_lock") }
-        #expect(lockToken == 2)
+        #expect(try fixture.integer("SELECT token FROM catalog_lock") == 2)
     }
 
-    @Test func progressReportsTheMetaOfTheDesign() async throws {
-        let fixture = try CatalogFixture(batchRows: 1)
+    @Test(arguments: CatalogBackend.allCases)
+    func progressReportsTheMetaOfTheDesign(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 1)
         let monitor = RecordingMonitor()
         _ = try await fixture.importFile(try fixture.upload("sku,name\nA,1\nB,2\n"), monitor: monitor).0.get()
         let last = try #require(monitor.metas.last)
@@ -235,16 +240,14 @@ import Testing
         #expect(monitor.metas.contains { $0["stage"] == "importing" })
     }
 
-    @Test func anImportWaitsWhileAnotherHoldsTheLockAndCanBeRevokedMeanwhile() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func anImportWaitsWhileAnotherHoldsTheLockAndCanBeRevokedMeanwhile(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         // Given a running import holding the catalogue lock
         let other = try await fixture.catalog.store.createImport(NewImport(filePath: "x", filename: nil))
-        try fixture.sql { db in
-            try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [other.id])
-            try db.execute(
-                sql: "UPDATE catalog_lock SET import_id = ?, token = 7, heartbeat_at = ?",
-                arguments: [other.id, Date().timeIntervalSince1970])
-        }
+        try fixture.execute("UPDATE imports SET state = 'RUNNING' WHERE id = '\(other.id)'")
+        try fixture.execute(
+            "UPDATE catalog_lock SET import_id = '\(other.id)', token = 7, heartbeat_at = \(Date().timeIntervalSince1970)")
         // When a second import starts, it waits (writing nothing) until it is revoked
         let started = Date()
         let (result, record) = try await fixture.importFile(
@@ -257,9 +260,7 @@ import Testing
         #expect(record.state == .revoked)
         #expect(try fixture.products().isEmpty)
         // Once the holder finishes, the lock is free for the next import
-        try fixture.sql { db in
-            try db.execute(sql: "UPDATE imports SET state = 'SUCCESS' WHERE id = ?", arguments: [other.id])
-        }
+        try fixture.execute("UPDATE imports SET state = 'SUCCESS' WHERE id = '\(other.id)'")
         #expect(try await fixture.importCSV("sku,name\nA,1\n").0.get().created == 1)
     }
 }

@@ -1,30 +1,46 @@
 import Common
 import Foundation
+import PostgresSupport
+import TestSupport
 import Testing
 
 @testable import Catalog
 
-/// The catalogue backends that must keep the same contract.
+/// The catalogue backends that must keep the same contract: PostgreSQL too when
+/// `IMPORTER_TEST_DATABASE_URL` names a server (`.ci/run` sets it and starts one).
 enum CatalogBackend: String, CaseIterable, CustomTestStringConvertible {
-    case sqlite
+    case sqlite, postgres
     var testDescription: String { rawValue }
+
+    static var allCases: [CatalogBackend] { TestDatabase.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// A store of this backend: in `directory`, or on a fresh schema (its pool returned, to drop).
+    func makeStore(in directory: URL) throws -> (store: any CatalogStore, pool: PostgresPool?) {
+        switch self {
+        case .sqlite:
+            return (try SQLiteCatalogStore(path: directory.appendingPathComponent("catalog.sqlite").path), nil)
+        case .postgres:
+            let pool = try TestDatabase.freshPool()
+            return (try PostgresCatalogStore(pool: pool), pool)
+        }
+    }
 }
 
-/// A catalogue store of `backend` on a fresh temporary directory.
+/// A catalogue store of `backend` on a fresh temporary directory or schema.
 final class CatalogStoreFixture {
     let directory: URL
     let store: any CatalogStore
+    let pool: PostgresPool?
 
     init(_ backend: CatalogBackend) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString)")
-        switch backend {
-        case .sqlite:
-            store = try SQLiteCatalogStore(path: directory.appendingPathComponent("catalog.sqlite").path)
-        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        (store, pool) = try backend.makeStore(in: directory)
     }
 
     deinit {
         try? FileManager.default.removeItem(at: directory)
+        if let pool { TestDatabase.drop(pool) }
     }
 
     /// An import record with its lock taken by delivery `token`.
@@ -137,25 +153,27 @@ final class CatalogStoreFixture {
         let fixture = try CatalogStoreFixture(backend)
         let store = fixture.store
         let fence = try await fixture.running()
-        // When a batch creates three products with its checkpoint
+        // When a batch creates three products (in key order) with its checkpoint
         let created = try store.writeImport(fence) { transaction in
-            let results = try ["B-2", "a-1", "C-3"].map { try Self.upsert(transaction, sku: $0, name: "first") }
+            for sku in ["a-1", "B-2", "C-3"] { try Self.write(transaction, sku: sku, name: "first") }
+            let created = try transaction.endBatch()
             try transaction.checkpoint(ImportCheckpoint(created: 3, updated: 0, rowsMerged: 3, lastKey: Array("c-3".utf8)))
-            return results
+            return created
         }
-        #expect(created == [true, true, true])
+        #expect(created == 3)
         #expect(try await store.products(ProductFilter()).total == 3)
         // Then a second batch updates by identity (case-insensitive SKU) and creates one more
         let second = try store.writeImport(fence) { transaction in
-            let updated = try Self.upsert(transaction, sku: "A-1", name: "second", description: "d", active: false)
-            let new = try Self.upsert(transaction, sku: "d-4", name: "new")
-            // A dry run asks by key
-            #expect(try Array("a-1".utf8).withUnsafeBytes { try transaction.isNew(key: $0) } == false)
-            #expect(try Array("z-9".utf8).withUnsafeBytes { try transaction.isNew(key: $0) })
+            try Self.write(transaction, sku: "A-1", name: "second", description: "d", active: false)
+            try Self.write(transaction, sku: "d-4", name: "new")
+            let created = try transaction.endBatch()
+            // A dry run's batch asks by key
+            for key in ["a-1", "z-9"] { try Array(key.utf8).withUnsafeBytes { try transaction.probe(key: $0) } }
+            let new = try transaction.endBatch()
             try transaction.checkpoint(ImportCheckpoint(created: 4, updated: 1, rowsMerged: 5, lastKey: Array("d-4".utf8)))
-            return (updated, new)
+            return (created, new)
         }
-        #expect(second.0 == false && second.1 == true)
+        #expect(second.0 == 1 && second.1 == 1)
         let page = try await store.products(ProductFilter())
         #expect(page.total == 4)
         let updated = try #require(page.items.first { $0.sku == "A-1" })
@@ -170,7 +188,8 @@ final class CatalogStoreFixture {
         struct Stop: Error {}
         #expect(throws: Stop.self) {
             try store.writeImport(fence) { transaction in
-                _ = try Self.upsert(transaction, sku: "e-5", name: "lost")
+                try Self.write(transaction, sku: "e-5", name: "lost")
+                _ = try transaction.endBatch()
                 throw Stop()
             }
         }
@@ -197,21 +216,20 @@ final class CatalogStoreFixture {
         #expect(record.errorCount == 2 && record.skipped == 2 && record.stage == "importing")
     }
 
-    /// Upserts one product given as strings (the key is the SKU's lowercase form).
-    static func upsert(
+    /// Writes one product given as strings (the key is the SKU's lowercase form).
+    static func write(
         _ transaction: any ImportTransaction, sku: String, name: String, description: String? = nil, active: Bool? = nil
-    ) throws -> Bool {
+    ) throws {
         let (key, skuBytes, nameBytes) = (Array(sku.lowercased().utf8), Array(sku.utf8), Array(name.utf8))
         let descriptionBytes = description.map { Array($0.utf8) }
-        return try key.withUnsafeBytes { key in
+        try key.withUnsafeBytes { key in
             try skuBytes.withUnsafeBytes { sku in
                 try nameBytes.withUnsafeBytes { name in
                     guard let descriptionBytes else {
-                        return try transaction.upsert(ImportedProduct(key: key, sku: sku, name: name, description: nil, active: active))
+                        return try transaction.write(ImportedProduct(key: key, sku: sku, name: name, description: nil, active: active))
                     }
-                    return try descriptionBytes.withUnsafeBytes { description in
-                        try transaction.upsert(
-                            ImportedProduct(key: key, sku: sku, name: name, description: description, active: active))
+                    try descriptionBytes.withUnsafeBytes { description in
+                        try transaction.write(ImportedProduct(key: key, sku: sku, name: name, description: description, active: active))
                     }
                 }
             }

@@ -30,8 +30,9 @@ import Testing
         throw QueueError.storage("job \(id) did not finish")
     }
 
-    @Test func testTaskReturnsTheSeedShape() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func testTaskReturnsTheSeedShape(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         try await withWorker(fixture) { client, store in
             let id = try await client.submit(TaskSubmission(name: ProductTasks.testTask)).id
             let record = try await finished(store, id)
@@ -43,8 +44,9 @@ import Testing
         }
     }
 
-    @Test func processCSVImportThroughTheQueueWithProgressAndResult() async throws {
-        let fixture = try CatalogFixture(batchRows: 2)
+    @Test(arguments: CatalogBackend.allCases)
+    func processCSVImportThroughTheQueueWithProgressAndResult(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 2)
         let name = try fixture.upload("sku,name\nA,1\nB,2\nC,3\nA,4\n")
         try await withWorker(fixture) { client, store in
             let id = try await client.submit(
@@ -65,8 +67,9 @@ import Testing
 
     /// Found by schemathesis: `options: null` was stored as `null`, and the imports listing then
     /// contradicted its schema (an object).
-    @Test func importOptionsThatAreNotAnObjectAreRecordedAsAnEmptyObject() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func importOptionsThatAreNotAnObjectAreRecordedAsAnEmptyObject(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         let name = try fixture.upload("sku,name\nA,1\n")
         try await withWorker(fixture) { client, store in
             for options: JSONValue in [.null, 5, "x"] {
@@ -79,8 +82,9 @@ import Testing
         }
     }
 
-    @Test func pathsOutsideTheUploadsAreRefusedAtSubmission() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func pathsOutsideTheUploadsAreRefusedAtSubmission(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         let outside = fixture.root.appendingPathComponent("outside.csv")
         try "sku,name\nA,1\n".write(to: outside, atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(
@@ -109,8 +113,9 @@ import Testing
         #expect(try fixture.products() == ["B|2||1"])
     }
 
-    @Test func aFileReplacedAfterSubmissionFailsWithoutRetry() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func aFileReplacedAfterSubmissionFailsWithoutRetry(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         let outside = fixture.root.appendingPathComponent("outside.csv")
         try "sku,name\nA,1\n".write(to: outside, atomically: true, encoding: .utf8)
         let replaced = try fixture.upload("sku,name\nB,2\n")
@@ -136,8 +141,9 @@ import Testing
         #expect(try fixture.products().isEmpty)
     }
 
-    @Test func cleanupDeletesOldRecordsAndFiles() async throws {
-        let fixture = try CatalogFixture()
+    @Test(arguments: CatalogBackend.allCases)
+    func cleanupDeletesOldRecordsAndFiles(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend)
         var catalog = fixture.catalog
         let name = try fixture.upload("sku,name\nA,1\n")
         let (result, _) = try await fixture.importFile(name)

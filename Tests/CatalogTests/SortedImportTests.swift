@@ -33,9 +33,9 @@ import Testing
         model.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }.map(\.value)
     }
 
-    @Test(arguments: [(512, 7), (4096, 97), (16 << 20, 20_000)])
-    func manyRunsMergeToTheLastRowOfEachKey(sortMemory: Int, batchRows: Int) async throws {
-        let fixture = try CatalogFixture(batchRows: batchRows, sortMemoryBytes: sortMemory)
+    @Test(arguments: CatalogBackend.allCases, [(512, 7), (4096, 97), (16 << 20, 20_000)])
+    func manyRunsMergeToTheLastRowOfEachKey(backend: CatalogBackend, sizes: (sortMemory: Int, batchRows: Int)) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: sizes.batchRows, sortMemoryBytes: sizes.sortMemory)
         let (csv, model, distinct) = Self.randomCSV(rows: 3000, keys: 400, seed: 7)
         let summary = try await fixture.importCSV(csv).0.get()
         #expect(summary.created == distinct)
@@ -48,12 +48,12 @@ import Testing
         #expect(second.created == merged.count - model.count)
         #expect(second.updated == 1000 - second.created)
         #expect(try fixture.products() == Self.expected(merged))
-        let count = try fixture.sql { db in try Int.fetchOne(db, sql: "SELECT products FROM catalog_stats") }
-        #expect(count == merged.count)
+        #expect(try fixture.integer("SELECT products FROM catalog_stats") == merged.count)
     }
 
-    @Test func anImportStoppedInTheMergeResumesAfterItsCheckpointKey() async throws {
-        let fixture = try CatalogFixture(batchRows: 50, sortMemoryBytes: 2048)
+    @Test(arguments: CatalogBackend.allCases)
+    func anImportStoppedInTheMergeResumesAfterItsCheckpointKey(backend: CatalogBackend) async throws {
+        let fixture = try CatalogFixture(backend, batchRows: 50, sortMemoryBytes: 2048)
         let (csv, model, distinct) = Self.randomCSV(rows: 2000, keys: 600, seed: 11)
         let name = try fixture.upload(csv)
         let record = try await fixture.catalog.store.createImport(NewImport(filePath: name, filename: name))
@@ -62,10 +62,8 @@ import Testing
             record, token: 1, monitor: RecordingMonitor(armedBy: { $0["stage"] == "importing" }, thenChecks: 3))
         #expect(throws: TaskCancelled.self) { try first.run() }
         #expect(try fixture.products().count == 200)
-        try fixture.sql { db in
-            try db.execute(sql: "UPDATE imports SET state = 'RUNNING' WHERE id = ?", arguments: [record.id])
-            try db.execute(sql: "UPDATE catalog_lock SET import_id = ?, token = 1", arguments: [record.id])
-        }
+        try fixture.execute("UPDATE imports SET state = 'RUNNING' WHERE id = '\(record.id)'")
+        try fixture.execute("UPDATE catalog_lock SET import_id = '\(record.id)', token = 1")
         let checkpoint = try #require(try await fixture.catalog.store.importRecord(id: record.id)?.checkpointKey)
         #expect(!checkpoint.isEmpty)
         // Delivery 2 reads the file again and writes only the keys after the checkpoint.

@@ -42,12 +42,13 @@ import Testing
         }
     }
 
-    @Test func aFailingReceiverIsRetriedThroughTheQueueThenSucceeds() async throws {
+    @Test(arguments: CatalogBackend.allCases)
+    func aFailingReceiverIsRetriedThroughTheQueueThenSucceeds(backend: CatalogBackend) async throws {
         // A receiver that fails twice, then answers 200
         let transport = FakeTransport { index, _ in
             index < 2 ? .success(WebhookResponse(statusCode: 500, retryAfter: "0", body: Data())) : .success(WebhookResponse(statusCode: 200, retryAfter: nil, body: Data("ok".utf8)))
         }
-        let fixture = try CatalogFixture(transport: transport)
+        let fixture = try CatalogFixture(backend, transport: transport)
         let webhook = try await fixture.store.createWebhook(try WebhookStoreTests.draft())
         try await withWebhookWorker(fixture) { client, store in
             _ = try await fixture.store.createProduct(try ProductStoreTests.draft("p-1"))
@@ -73,9 +74,10 @@ import Testing
         #expect(after.successCount == 1 && after.failureCount == 0)
     }
 
-    @Test func aGoneReceiverIsADeadLetterAtOnce() async throws {
+    @Test(arguments: CatalogBackend.allCases)
+    func aGoneReceiverIsADeadLetterAtOnce(backend: CatalogBackend) async throws {
         let transport = FakeTransport { _, _ in .success(WebhookResponse(statusCode: 410, retryAfter: nil, body: Data())) }
-        let fixture = try CatalogFixture(transport: transport)
+        let fixture = try CatalogFixture(backend, transport: transport)
         _ = try await fixture.store.createWebhook(try WebhookStoreTests.draft())
         try await withWebhookWorker(fixture) { client, store in
             _ = try await fixture.store.createProduct(try ProductStoreTests.draft("p-1"))

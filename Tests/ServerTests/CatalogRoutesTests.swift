@@ -29,8 +29,9 @@ import Testing
         return ids
     }
 
-    @Test func seedStatusImportsAndErrors() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func seedStatusImportsAndErrors(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let (importID, taskID) = try await runImport(api, "sku,name,extra\nA,Apple,x\nB,,x\nC,Cherry,x\n\"D\",\"Date, dried\",x\n")
         let status = try await api.send(.get, "/api/v1/products/upload/\(taskID)/status")
         #expect(status.json["state"] == "Completed")
@@ -62,16 +63,18 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/imports/\(importID)/errors?format=xml").status == .unprocessableContent)
     }
 
-    @Test func failedImportStatusSaysWhy() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func failedImportStatusSaysWhy(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let (_, taskID) = try await runImport(api, "name;sku\nx;y\n")
         let status = try await api.send(.get, "/api/v1/products/upload/\(taskID)/status")
         #expect(status.json["state"] == "Failed")
         #expect(status.json["error"]?.stringValue?.contains("semicolons") == true)
     }
 
-    @Test func productListingFiltersAndPages() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func productListingFiltersAndPages(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         _ = try await runImport(
             api,
             "sku,name,description,active\nAB-1,Red apple,Fresh fruit,yes\nab-2,Green Apple,crisp,no\nCD-3,Cherry,Sweet FRUIT,yes\nÉ-4,Éclair,pastry,yes\n")

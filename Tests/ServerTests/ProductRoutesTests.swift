@@ -20,8 +20,9 @@ import Testing
         try await api.send(.get, "/api/v1/products").json["total"]?.intValue ?? -1
     }
 
-    @Test func createReadAndTheirHeaders() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func createReadAndTheirHeaders(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         // When a product is created (its SKU trimmed, unknown fields ignored, defaults applied)
         let created = try await create(api, ["sku": " Ab-1 ", "name": "First", "colour": "red"])
         #expect(created.status == .created)
@@ -51,8 +52,9 @@ import Testing
         #expect(try await count(api) == 1)
     }
 
-    @Test func badInputIsAClear4xxAndChangesNothing() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func badInputIsAClear4xxAndChangesNothing(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let id = try #require(try await create(api, ["sku": "A", "name": "n"]).json["id"]?.stringValue)
         let before = try await api.send(.get, "/api/v1/products/\(id)")
         let long = String(repeating: "x", count: 10_000)
@@ -98,8 +100,9 @@ import Testing
         #expect(try await count(api) == 1)
     }
 
-    @Test func putAndPatchArePartialWithIfMatch() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func putAndPatchArePartialWithIfMatch(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let created = try await create(api, ["sku": "ab-1", "name": "First", "description": "d"])
         let id = try #require(created.json["id"]?.stringValue)
         let etag = try #require(created.headers[.eTag])
@@ -134,8 +137,9 @@ import Testing
         #expect(try await count(api) == 1)
     }
 
-    @Test func deleteAllThroughTheQueueWithItsStatus() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func deleteAllThroughTheQueueWithItsStatus(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         for index in 0..<30 { _ = try await create(api, ["sku": .string("p-\(index)"), "name": "n"]) }
         let refused = try await api.send(.delete, "/api/v1/products/all?expected_total=29")
         #expect(refused.status == .conflict)
@@ -165,8 +169,9 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/products/delete/\(JobID.make())/status").status == .notFound)
     }
 
-    @Test func aFailedImportIsRetriedWhileItsUploadIsKept() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func aFailedImportIsRetriedWhileItsUploadIsKept(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         // Given a failed import (a UTF-16 file) and a successful one
         let failed = try await CatalogRoutesTests().runImport(api, "\u{FEFF}sku,name\nA,1\n".data(using: .utf16LittleEndian)!)
         let good = try await CatalogRoutesTests().runImport(api, "sku,name\nA,1\n")

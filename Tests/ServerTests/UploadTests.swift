@@ -11,8 +11,9 @@ import Testing
 @Suite struct UploadTests {
     static let csv = "sku,name\nA,Apple\nB,Banana\n"
 
-    @Test func uploadStoresEnqueuesAndAnswers202() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func uploadStoresEnqueuesAndAnswers202(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let reply = try await api.send(
             .post, "/api/v1/products/upload?filename=fruit.csv", headers: [.contentType: "text/csv"], body: Self.csv)
         #expect(reply.status == .accepted)
@@ -46,8 +47,9 @@ import Testing
         return body + "--\(boundary)--\r\n"
     }
 
-    @Test func multipartUploadStoresTheFileField() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func multipartUploadStoresTheFileField(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let body = Self.multipart([("note", nil, "ignored"), ("file", "multi.csv", Self.csv)])
         let reply = try await api.send(
             .post, "/api/v1/products/upload", headers: [.contentType: "multipart/form-data; boundary=XyZ123"], body: body)
@@ -93,8 +95,9 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory).isEmpty)
     }
 
-    @Test func idempotencyKeyReturnsTheSameImport() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func idempotencyKeyReturnsTheSameImport(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let headers: HTTPFields = [.contentType: "text/csv", .idempotencyKey: "upload-1"]
         let first = try await api.send(.post, "/api/v1/products/upload", headers: headers, body: Self.csv)
         let second = try await api.send(.post, "/api/v1/products/upload", headers: headers, body: Self.csv)
@@ -142,8 +145,9 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/imports/nope/events").status == .notFound)
     }
 
-    @Test func aFailingImportEndsWithFailedAndTheReason() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func aFailingImportEndsWithFailedAndTheReason(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let upload = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: "name;sku\nx;y\n")
         let importID = try #require(upload.json["import_id"]?.stringValue)
         try await api.withWorker {
@@ -156,8 +160,9 @@ import Testing
 
 /// The import options of an upload (`?atomic=`, `?dry_run=`), used by the web UI.
 @Suite struct UploadOptionTests {
-    @Test func optionsReachTheImport() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func optionsReachTheImport(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let reply = try await api.send(
             .post, "/api/v1/products/upload?atomic=true&dry_run=true", headers: [.contentType: "text/csv"], body: UploadTests.csv)
         #expect(reply.status == .accepted)
@@ -174,9 +179,10 @@ import Testing
         #expect(try await api.send(.get, "/api/v1/products").json["total"] == 0)
     }
 
-    @Test func revokingAWaitingImportEndsItsRecordAndItsStream() async throws {
+    @Test(arguments: APIHarness.Backend.allCases)
+    func revokingAWaitingImportEndsItsRecordAndItsStream(backend: APIHarness.Backend) async throws {
         // The web UI's Cancel on an import that no worker has started yet.
-        let api = try APIHarness()
+        let api = try APIHarness(backend)
         let reply = try await api.send(.post, "/api/v1/products/upload", headers: [.contentType: "text/csv"], body: UploadTests.csv)
         let importID = try #require(reply.json["import_id"]?.stringValue)
         let taskID = try #require(reply.json["task_id"]?.stringValue)
@@ -192,8 +198,9 @@ import Testing
         #expect(try await api.send(.post, "/api/v1/imports/\(importID)/retry").status == .accepted)
     }
 
-    @Test func aBadOptionIsRefusedBeforeTheFileIsTaken() async throws {
-        let api = try APIHarness()
+    @Test(arguments: APIHarness.Backend.allCases)
+    func aBadOptionIsRefusedBeforeTheFileIsTaken(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend)
         let reply = try await api.send(
             .post, "/api/v1/products/upload?dry_run=maybe", headers: [.contentType: "text/csv"], body: UploadTests.csv)
         #expect(reply.status == .unprocessableContent)

@@ -13,8 +13,9 @@ import Testing
         try await api.send(.post, "/api/v1/webhooks", json: body)
     }
 
-    @Test func configurationAndTheSecretShownOnce() async throws {
-        let api = try APIHarness(transport: ScriptedTransport())
+    @Test(arguments: APIHarness.Backend.allCases)
+    func configurationAndTheSecretShownOnce(backend: APIHarness.Backend) async throws {
+        let api = try APIHarness(backend, transport: ScriptedTransport())
         let created = try await create(
             api, ["url": "https://example.com/hook", "events": ["product.created"], "headers": ["X-Token": "t"], "colour": "red"])
         #expect(created.status == .created)
@@ -70,9 +71,10 @@ import Testing
         #expect(events.json["items"]?.arrayValue?.allSatisfy { $0["description"] != nil && $0["sample"] != nil } == true)
     }
 
-    @Test func aTestIsOneRecordedAttemptAlsoWhenDisabled() async throws {
+    @Test(arguments: APIHarness.Backend.allCases)
+    func aTestIsOneRecordedAttemptAlsoWhenDisabled(backend: APIHarness.Backend) async throws {
         let transport = ScriptedTransport()
-        let api = try APIHarness(transport: transport)
+        let api = try APIHarness(backend, transport: transport)
         let id = try #require(
             try await create(api, ["url": "http://127.0.0.1:9/in", "events": ["product.created"], "is_active": false]).json["id"]?.stringValue)
         let ok = try await api.send(.post, "/api/v1/webhooks/\(id)/test", json: ["event": "import.completed"])
@@ -96,9 +98,10 @@ import Testing
         #expect(try await api.send(.post, "/api/v1/webhooks/\(JobID.make())/test").status == .notFound)
     }
 
-    @Test func deliveriesOfProductEventsTheirDetailAndRedelivery() async throws {
+    @Test(arguments: APIHarness.Backend.allCases)
+    func deliveriesOfProductEventsTheirDetailAndRedelivery(backend: APIHarness.Backend) async throws {
         let transport = ScriptedTransport()
-        let api = try APIHarness(transport: transport) { $0.catalog.webhooks.retryBase = 0.05 }
+        let api = try APIHarness(backend, transport: transport) { $0.catalog.webhooks.retryBase = 0.05 }
         let created = try await create(
             api, ["url": "http://127.0.0.1:9/in", "events": ["product.created", "product.updated"], "retry_count": 1])
         let id = try #require(created.json["id"]?.stringValue)

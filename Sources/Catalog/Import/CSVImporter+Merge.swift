@@ -10,6 +10,7 @@ extension CSVImporter {
         /// Writes the next batch; returns whether the merge has more.
         func batch(_ transaction: any ImportTransaction) throws -> Bool {
             var written = 0
+            var occurrences = 0
             var lastKey: [UInt8]?
             while written < options.batchRows, let merged = try merger.next() {
                 let record = merged.record
@@ -17,19 +18,23 @@ extension CSVImporter {
                     if resumeKey.withUnsafeBytes({ RunRecord.compareKeys(record.key, $0) }) <= 0 { continue }
                     skipping = false
                 }
-                let isNew =
-                    options.dryRun
-                    ? try transaction.isNew(key: record.key)
-                    : try transaction.upsert(
+                if options.dryRun {
+                    try transaction.probe(key: record.key)
+                } else {
+                    try transaction.write(
                         ImportedProduct(
                             key: record.key, sku: record.sku, name: record.name, description: record.description,
                             active: record.active))
-                counts.created += isNew ? 1 : 0
-                counts.updated += merged.occurrences - (isNew ? 1 : 0)
-                counts.rowsMerged += merged.occurrences
+                }
+                occurrences += merged.occurrences
                 written += 1
                 lastKey = Array(record.key)
             }
+            // Each key of the batch is one product: created if it was new, else updated once per row.
+            let created = try transaction.endBatch()
+            counts.created += created
+            counts.updated += occurrences - created
+            counts.rowsMerged += occurrences
             try transaction.checkpoint(
                 ImportCheckpoint(
                     created: counts.created, updated: counts.updated, rowsMerged: counts.rowsMerged, lastKey: lastKey))

@@ -1,11 +1,18 @@
-/// The writes of an import inside one transaction of `ImportRunStore.writeImport`.
+/// The writes of an import inside one transaction of `ImportRunStore.writeImport`, a batch at a
+/// time: the batch's products (or, in a dry run, its keys), each key once and in key order, then
+/// `endBatch`, then the checkpoint.
+/// A backend may write each product at once (SQLite) or hold the batch and write it whole at
+/// `endBatch` (PostgreSQL's `COPY`).
 public protocol ImportTransaction {
     /// Inserts the product, or updates the one with its key (the SKU's casing, the name, and the
-    /// description and active flag when the file has them); true when it was created.
-    func upsert(_ product: ImportedProduct) throws -> Bool
+    /// description and active flag when the file has them).
+    func write(_ product: ImportedProduct) throws
 
-    /// Dry run: whether no product has this key yet.
-    func isNew(key: UnsafeRawBufferPointer) throws -> Bool
+    /// Dry run: looks the key up, writing nothing.
+    func probe(key: UnsafeRawBufferPointer) throws
+
+    /// Finishes the batch's writes (or lookups): how many of its keys had no product yet.
+    func endBatch() throws -> Int
 
     /// The import's counts and the last key written, committed with the products.
     func checkpoint(_ checkpoint: ImportCheckpoint) throws

@@ -86,7 +86,7 @@ extension SQLiteCatalogStore {
                 ])
             // The first run only: a redelivery or retry does not start the import again.
             if firstRun, let record = try Self.importRecord(db, id: fence.holder) {
-                try outbox.record(db, .importStarted, data: Self.eventData(record))
+                try outbox.record(db, .importStarted, data: record.eventData)
             }
         }
     }
@@ -143,34 +143,10 @@ extension SQLiteCatalogStore {
                     outcome.state.rawValue, outcome.stage, outcome.message, outcome.error, Date().timeIntervalSince1970,
                     outcome.state.rawValue, fence.holder,
                 ])
-            guard let record = try Self.importRecord(db, id: fence.holder), case .object(var data) = Self.eventData(record) else {
-                return
-            }
-            switch outcome.state {
-            case .success:
-                let duration = record.startedAt.map { Date().timeIntervalSince($0) } ?? 0
-                data["created"] = .int(Int64(record.created))
-                data["updated"] = .int(Int64(record.updated))
-                data["skipped"] = .int(Int64(record.skipped))
-                data["rows_processed"] = .int(Int64(record.rowsProcessed))
-                data["duration_seconds"] = .double((duration * 1000).rounded() / 1000)
-                data["dry_run"] = .bool(record.options["dry_run"]?.boolValue ?? false)
-                try outbox.record(db, .importCompleted, data: .object(data))
-            case .failure:
-                data["error"] = .string(outcome.error ?? outcome.message)
-                try outbox.record(db, .importFailed, data: .object(data))
-            default:
-                break
+            if let record = try Self.importRecord(db, id: fence.holder), let (event, data) = record.finishEvent(outcome) {
+                try outbox.record(db, event, data: data)
             }
         }
-    }
-
-    /// What every import event carries.
-    static func eventData(_ record: ImportRecord) -> JSONValue {
-        [
-            "import_id": .string(record.id), "task_id": record.taskID.map { .string($0) } ?? .null,
-            "filename": record.filename.map { .string($0) } ?? .null,
-        ]
     }
 
     static func importRecord(_ db: Database, id: String) throws -> ImportRecord? {

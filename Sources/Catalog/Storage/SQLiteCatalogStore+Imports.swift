@@ -119,9 +119,8 @@ extension SQLiteCatalogStore {
                     UPDATE imports SET state = 'FAILURE', stage = 'failed', message = ?, error = ?, finished_at = ?
                     WHERE id = ?
                     """, arguments: [message, message, Date().timeIntervalSince1970, id])
-            if let record = try Self.importRecord(db, id: id), case .object(var data) = Self.eventData(record) {
-                data["error"] = .string(message)
-                try outbox.record(db, .importFailed, data: .object(data))
+            if let record = try Self.importRecord(db, id: id) {
+                try outbox.record(db, .importFailed, data: record.failedEvent(message))
             }
         }
     }

@@ -110,7 +110,7 @@ extension SQLiteCatalogStore {
                     """
             ).execute(arguments: [
                 state.rawValue, attempt, result.statusCode, result.responseTimeMs, result.error, next,
-                Self.jsonText(result.requestHeaders), result.requestBody, state.isFinal, now, deliveryID,
+                StoredJSON.text(result.requestHeaders), result.requestBody, state.isFinal, now, deliveryID,
             ])
             try Self.updateWebhookStats(db, delivery: delivery, result: result, final: state, autoDisableAfter: autoDisableAfter)
             delivery.state = state
@@ -189,7 +189,7 @@ extension SQLiteCatalogStore {
                     """,
                 arguments: [
                     id, webhookID, eventID, event, state.rawValue, result.statusCode, result.responseTimeMs, result.error,
-                    Self.jsonText(result.requestHeaders), result.requestBody, now, now,
+                    StoredJSON.text(result.requestHeaders), result.requestBody, now, now,
                 ])
             let delivery = try Self.delivery(db, id: id)
             var stored = delivery

@@ -16,7 +16,7 @@ extension SQLiteCatalogStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    id, draft.url, Self.jsonText(draft.events), draft.isActive, draft.description, Self.jsonText(draft.headers),
+                    id, draft.url, StoredJSON.text(draft.events), draft.isActive, draft.description, StoredJSON.text(draft.headers),
                     draft.secret, draft.retryCount, draft.timeoutSeconds, now, now,
                 ])
             return try Self.webhook(db, id: id)
@@ -64,8 +64,8 @@ extension SQLiteCatalogStore {
                     WHERE id = ?
                     """,
                 arguments: [
-                    changes.url ?? current.url, Self.jsonText(changes.events ?? current.events), changes.isActive ?? current.isActive,
-                    changes.description ?? current.description, Self.jsonText(changes.headers ?? current.headers),
+                    changes.url ?? current.url, StoredJSON.text(changes.events ?? current.events), changes.isActive ?? current.isActive,
+                    changes.description ?? current.description, StoredJSON.text(changes.headers ?? current.headers),
                     changes.retryCount ?? current.retryCount, changes.timeoutSeconds ?? current.timeoutSeconds, now, id,
                 ])
             // Turned off: what waits for it is cancelled with the change.
@@ -140,7 +140,4 @@ extension SQLiteCatalogStore {
             consecutiveFailures: row["consecutive_failures"], pendingDeliveries: row["pending_deliveries"] ?? 0,
             createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }
-
-    static func jsonText(_ strings: [String]) -> String { JSONValue.array(strings.map { .string($0) }).jsonText }
-    static func jsonText(_ map: [String: String]) -> String { JSONValue.object(map.mapValues { .string($0) }).jsonText }
 }

@@ -41,7 +41,9 @@ final class SQLiteImportTransaction: ImportTransaction {
     private let fence: CatalogFence
     /// The time written into the rows of a batch (taken again after each checkpoint).
     private var time = Date().timeIntervalSince1970
+    /// Products created in this transaction, and in its current batch.
     private(set) var created = 0
+    private var batchCreated = 0
 
     init(db: Database, statements: ImportStatements, fence: CatalogFence) {
         self.db = db
@@ -52,7 +54,7 @@ final class SQLiteImportTransaction: ImportTransaction {
     /// Two plain statements, not one upsert: telling a creation from an update would need
     /// `RETURNING`, which buffers its result in a temporary table per row (measured: +2.4 s for
     /// 500k rows).
-    func upsert(_ product: ImportedProduct) throws -> Bool {
+    func write(_ product: ImportedProduct) throws {
         let insert = statements.insert
         insert.reset()
         insert.bindText(1, UUIDv7.make())
@@ -60,7 +62,8 @@ final class SQLiteImportTransaction: ImportTransaction {
         defer { insert.reset() }
         if try insert.execute() == 1 {
             created += 1
-            return true
+            batchCreated += 1
+            return
         }
         // The key exists: the latest row's SKU casing, name, and the columns the file has.
         let update = statements.update
@@ -68,7 +71,6 @@ final class SQLiteImportTransaction: ImportTransaction {
         bind(update, product)
         defer { update.reset() }
         try update.execute()
-        return false
     }
 
     private func bind(_ statement: RawStatement, _ product: ImportedProduct) {
@@ -80,13 +82,17 @@ final class SQLiteImportTransaction: ImportTransaction {
         statement.bindDouble(7, time)
     }
 
-    func isNew(key: UnsafeRawBufferPointer) throws -> Bool {
+    func probe(key: UnsafeRawBufferPointer) throws {
         let lookup = statements.lookup
         lookup.reset()
         lookup.bindText(1, key)
         defer { lookup.reset() }
-        guard try lookup.step() else { return false }
-        return lookup.int(0) == 1
+        if try lookup.step(), lookup.int(0) == 1 { batchCreated += 1 }
+    }
+
+    func endBatch() throws -> Int {
+        defer { batchCreated = 0 }
+        return batchCreated
     }
 
     func checkpoint(_ checkpoint: ImportCheckpoint) throws {

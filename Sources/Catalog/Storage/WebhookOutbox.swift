@@ -13,6 +13,8 @@ final class WebhookOutbox: Sendable {
 
     var didRecord: Bool { recorded.withLock { $0 } }
 
+    func markRecorded() { recorded.withLock { $0 = true } }
+
     /// Records `event` with `data` if an active webhook subscribes to it; returns its id.
     @discardableResult
     func record(_ db: Database, _ event: WebhookEventType, data: JSONValue) throws -> String? {
@@ -20,7 +22,7 @@ final class WebhookOutbox: Sendable {
         let id = "evt_" + UUIDv7.make()
         try db.cachedStatement(sql: "INSERT INTO webhook_events (id, event, data, occurred_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [id, event.rawValue, data.jsonText, Date().timeIntervalSince1970])
-        recorded.withLock { $0 = true }
+        markRecorded()
         return id
     }
 

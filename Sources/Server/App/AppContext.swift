@@ -35,9 +35,9 @@ public struct AppContext: Sendable {
         let probe = config.storageProbe
         let backend = try openQueue(config, options: options, probe: probe)
         let queue = backend.store
-        let catalogStore = try SQLiteCatalogStore(path: config.catalogDatabasePath, options: options, probe: probe)
+        let catalogBackend = try openCatalog(config, pool: backend.pool, options: options, probe: probe)
         let catalog = CatalogContext(
-            store: catalogStore, uploadsDirectory: config.uploadsDirectory, scratchDirectory: config.dataDir,
+            store: catalogBackend.store, uploadsDirectory: config.uploadsDirectory, scratchDirectory: config.dataDir,
             configuration: config.catalog,
             webhookTransport: webhookTransport ?? HTTPWebhookTransport(blockPrivate: config.catalog.webhooks.blockPrivate))
         let client = QueueClient(
@@ -46,8 +46,8 @@ public struct AppContext: Sendable {
         let schedules = try BuiltinSchedules.definitions(builtins: config.builtinSchedules, schedules: config.schedules, client: client)
         return AppContext(
             config: config, store: queue, client: client, catalog: catalog, schedules: schedules,
-            storageServices: backend.services + [catalogStore.checkpointer].compactMap { $0 }, storageProbe: probe,
-            backups: (backend.backup.map { [("queue.sqlite", $0)] } ?? []) + [("catalog.sqlite", catalogStore)])
+            storageServices: backend.services + catalogBackend.services, storageProbe: probe,
+            backups: (backend.backup.map { [("queue.sqlite", $0)] } ?? []) + (catalogBackend.backup.map { [("catalog.sqlite", $0)] } ?? []))
     }
 
     /// The opened queue and what comes with it.
@@ -59,6 +59,8 @@ public struct AppContext: Sendable {
         var backup: (any OnlineBackup)?
         var doorbell = Doorbell()
         var clock: any WallClock = SystemClock()
+        /// The connections to PostgreSQL, shared with the catalogue.
+        var pool: PostgresPool?
     }
 
     /// The queue: on PostgreSQL with `database_url` (its clock offset measured first, its
@@ -77,7 +79,17 @@ public struct AppContext: Sendable {
         let doorbell = Doorbell()
         var services: [any Service] = [clock]
         if url.listen { services.append(PostgresWakeups(pool: pool, doorbell: doorbell, logger: logger)) }
-        return QueueBackend(store: store, services: services, doorbell: doorbell, clock: clock)
+        return QueueBackend(store: store, services: services, doorbell: doorbell, clock: clock, pool: pool)
+    }
+
+    /// The catalogue: on the queue's PostgreSQL pool with `database_url`, else `catalog.sqlite`
+    /// in the data directory (with its checkpointer, and its online backup).
+    private static func openCatalog(_ config: AppConfig, pool: PostgresPool?, options: SQLiteOptions, probe: StorageProbe) throws
+        -> (store: any CatalogStore, services: [any Service], backup: (any OnlineBackup)?)
+    {
+        if let pool { return (try PostgresCatalogStore(pool: pool), [], nil) }
+        let store = try SQLiteCatalogStore(path: config.catalogDatabasePath, options: options, probe: probe)
+        return (store, [store.checkpointer].compactMap { $0 }, store)
     }
 
     /// Every task this configuration registers: the product tasks, the result-expiry sweep, and

@@ -194,10 +194,3 @@ public final class PostgresQueueStore: QueueStore {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 }
-
-/// Any error, carried as a `QueueError`'s cause.
-struct SendableError: Error, @unchecked Sendable, CustomStringConvertible {
-    let error: any Error
-    init(_ error: any Error) { self.error = error }
-    var description: String { String(describing: error) }
-}

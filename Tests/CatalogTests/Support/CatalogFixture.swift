@@ -1,39 +1,63 @@
 import Foundation
 import GRDB
+import PostgresNIO
+import PostgresSupport
 import Synchronization
 import TaskQueue
 import TestSupport
 
 @testable import Catalog
 
-/// A catalogue on a temporary directory, with an uploads folder.
+/// A catalogue on a temporary directory, with an uploads folder: in `catalog.sqlite` there, or
+/// on a fresh PostgreSQL schema.
 final class CatalogFixture: @unchecked Sendable {
     let root: URL
     let catalog: CatalogContext
+    let backend: CatalogBackend
+    let pool: PostgresPool?
     var store: any CatalogStore { catalog.store }
     var databasePath: String { root.appendingPathComponent("catalog.sqlite").path }
 
     init(
-        batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20, sortMemoryBytes: Int = 16 << 20,
+        _ backend: CatalogBackend = .sqlite, batchRows: Int = 20_000, maxFieldBytes: Int = 1 << 20, sortMemoryBytes: Int = 16 << 20,
         transport: any WebhookTransport = FakeTransport()
     ) throws {
+        self.backend = backend
         root = FileManager.default.temporaryDirectory.appendingPathComponent("cat-\(UUID().uuidString)")
         let uploads = root.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
         var configuration = CatalogConfiguration()
         configuration.importDefaults = ImportOptions(
             batchRows: batchRows, maxFieldBytes: maxFieldBytes, sortMemoryBytes: sortMemoryBytes)
+        let store: any CatalogStore
+        (store, pool) = try backend.makeStore(in: root)
         catalog = CatalogContext(
-            store: try SQLiteCatalogStore(path: root.appendingPathComponent("catalog.sqlite").path),
-            uploadsDirectory: uploads.path, scratchDirectory: root.path, configuration: configuration, webhookTransport: transport)
+            store: store, uploadsDirectory: uploads.path, scratchDirectory: root.path, configuration: configuration, webhookTransport: transport)
     }
 
     /// Reads or changes `catalog.sqlite` directly, as any SQLite client can (a connection of
-    /// the test's own: the store keeps its handle to itself).
+    /// the test's own: the store keeps its handle to itself). SQLite only.
     func sql<T>(_ body: (Database) throws -> T) throws -> T {
+        precondition(backend == .sqlite, "fixture.sql reads catalog.sqlite")
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         return try DatabaseQueue(path: databasePath, configuration: configuration).write(body)
+    }
+
+    /// Runs `statement` (no parameters, SQL both backends read alike) on the catalogue's data
+    /// directly, as a crashed process would have left it.
+    func execute(_ statement: String) throws {
+        if let pool {
+            try pool.withSession { session in _ = try session.execute(PostgresQuery(unsafeSQL: statement)) }
+        } else {
+            try sql { db in try db.execute(sql: statement) }
+        }
+    }
+
+    /// The integer `query` reads first (no parameters), on either backend.
+    func integer(_ query: String) throws -> Int? {
+        if let pool { return try pool.withSession { session in try session.first(PostgresQuery(unsafeSQL: query))?.get(0, as: Int?.self) } }
+        return try sql { db in try Int.fetchOne(db, sql: query) }
     }
 
     /// The importer a delivery of `record` with `token` would run.
@@ -52,6 +76,7 @@ final class CatalogFixture: @unchecked Sendable {
 
     deinit {
         try? FileManager.default.removeItem(at: root)
+        if let pool { TestDatabase.drop(pool) }
     }
 
     /// Writes `content` into the uploads directory; returns its name there.
@@ -89,7 +114,14 @@ final class CatalogFixture: @unchecked Sendable {
 
     /// `sku|name|description|active` of every product, by SKU key.
     func products() throws -> [String] {
-        try sql { db in
+        if let pool {
+            return try pool.withSession { session in
+                try session.query("SELECT sku, name, description, active FROM products ORDER BY sku_key").map {
+                    "\(try $0.get(0, as: String.self))|\(try $0.get(1, as: String.self))|\(try $0.get(2, as: String.self))|\(try $0.get(3, as: Bool.self) ? 1 : 0)"
+                }
+            }
+        }
+        return try sql { db in
             try Row.fetchAll(db, sql: "SELECT sku, name, description, active FROM products ORDER BY sku_key").map {
                 "\($0[0] as String)|\($0[1] as String)|\($0[2] as String)|\($0[3] as Int)"
             }
