@@ -21,7 +21,7 @@ public enum ProductTasks {
         registry.register(
             TaskDefinition(
                 name: processCSVImport, queue: "imports", retry: RetryOptions(maxRetries: 3, delay: 300),
-                validate: { args, kwargs in _ = try catalog.confine(filePath(args: args, kwargs: kwargs)) }
+                validate: { args, kwargs in try catalog.checkUploadedFile(filePath(args: args, kwargs: kwargs)) }
             ) { context in try processImport(context, catalog: catalog) })
         registry.register(
             TaskDefinition(name: cleanupOldImports) { _ in try cleanup(catalog: catalog) })
@@ -59,15 +59,19 @@ public enum ProductTasks {
         do {
             let importID = try record(for: context, catalog: catalog, filePath: filePath, userID: userID, options: optionsJSON)
             let path: String
+            let fetched: Bool
             let options: ImportOptions
             do {
                 // Checked again: the file may have been removed or replaced since the submission.
-                path = try catalog.confine(filePath)
+                // On another host than the API's, the upload is fetched from the database.
+                (path, fetched) = try catalog.uploadedFile(filePath)
                 options = try ImportOptions(json: optionsJSON, defaults: catalog.configuration.importDefaults)
             } catch let failure as ImportFailure {
                 try markFailed(importID, failure.message, catalog: catalog)
                 throw failure
             }
+            // A fetched copy goes when the run ends: the database keeps the upload.
+            defer { if fetched { try? FileManager.default.removeItem(atPath: path) } }
             let importer = CSVImporter(
                 store: catalog.store, importID: importID, path: path, token: context.fencingToken,
                 options: options, monitor: TaskMonitor(context: context), scratchDirectory: catalog.scratchDirectory)
@@ -122,8 +126,13 @@ public enum ProductTasks {
                 if (try? FileManager.default.removeItem(at: url)) != nil { files += 1 }
             }
         }
+        // Uploads kept in the database go by the same rules as the files.
+        let stored =
+            catalog.configuration.keepUploads || !catalog.store.keepsUploads
+            ? 0 : try catalog.store.deleteUploads(storedBefore: cutoff, keeping: try catalog.store.unfinishedImportFiles())
         return [
             "imports_deleted": .int(Int64(records)), "files_deleted": .int(Int64(files)),
+            "stored_uploads_deleted": .int(Int64(stored)),
             "bulk_deletes_deleted": .int(Int64(bulkDeletes)), "webhook_deliveries_deleted": .int(Int64(deliveries)),
         ]
     }

@@ -8,8 +8,12 @@ import Testing
 @Suite struct ProductTasksTests {
     /// A worker with the product tasks on an in-memory queue.
     func withWorker(_ fixture: CatalogFixture, _ body: (QueueClient, MemoryQueueStore) async throws -> Void) async throws {
+        try await withWorker(fixture.catalog, body)
+    }
+
+    func withWorker(_ catalog: CatalogContext, _ body: (QueueClient, MemoryQueueStore) async throws -> Void) async throws {
         var registry = TaskRegistry()
-        ProductTasks.register(into: &registry, catalog: fixture.catalog)
+        ProductTasks.register(into: &registry, catalog: catalog)
         let store = MemoryQueueStore()
         let client = QueueClient(store: store, registry: registry)
         let worker = Worker(
@@ -155,13 +159,47 @@ import Testing
         #expect(
             try ProductTasks.cleanup(catalog: catalog) == [
                 "imports_deleted": 0, "files_deleted": 0, "bulk_deletes_deleted": 0, "webhook_deliveries_deleted": 0,
+                "stored_uploads_deleted": 0,
             ])
         catalog.configuration.importRetention = 0.001
         try await Task.sleep(for: .milliseconds(20))
         #expect(
             try ProductTasks.cleanup(catalog: catalog) == [
                 "imports_deleted": 1, "files_deleted": 1, "bulk_deletes_deleted": 1, "webhook_deliveries_deleted": 0,
+                "stored_uploads_deleted": 0,
             ])
         #expect(try await fixture.catalog.store.importRecords(limit: 10, offset: 0).total == 0)
+    }
+
+    /// DESIGN.md §14: an upload the API host stored is imported by a worker on another host,
+    /// which fetches it from the database, and removes its copy afterwards.
+    @Test func anUploadStoredOnOneHostIsImportedOnAnother() async throws {
+        guard CatalogBackend.allCases.contains(.postgres) else { return }
+        let api = try CatalogFixture(.postgres)
+        let name = try api.upload("sku,name\nA,1\nB,2\n")
+        try await api.store.saveUpload(name: name, from: api.catalog.uploadsDirectory + "/" + name)
+        let record = try await api.record(name)
+        // The worker host: the same database, an uploads directory of its own without the file
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("host-b-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: other) }
+        let worker = CatalogContext(
+            store: api.store, uploadsDirectory: other.path, scratchDirectory: other.path, webhookTransport: FakeTransport())
+        #expect(throws: ImportFailure.self) { try worker.confine(name) }
+        try await withWorker(worker) { client, store in
+            let job = try await client.submit(
+                TaskSubmission(name: ProductTasks.processCSVImport, kwargs: ["file_path": .string(name), "import_id": .string(record.id)]))
+            #expect(try await finished(store, job.id).state == .success)
+        }
+        #expect(try api.products() == ["A|1||1", "B|2||1"])
+        // Its copy is gone; the stored upload stays for a retry, until the cleanup
+        #expect(!FileManager.default.fileExists(atPath: other.appendingPathComponent(name).path))
+        #expect(try worker.uploadedFile(name).fetched)
+        #expect(try api.store.deleteUploads(storedBefore: Date().addingTimeInterval(1), keeping: [name]) == 0)
+        #expect(try api.store.deleteUploads(storedBefore: Date().addingTimeInterval(1), keeping: []) == 1)
+        try FileManager.default.removeItem(at: other.appendingPathComponent(name))
+        #expect(throws: ImportFailure.self) { try worker.uploadedFile(name) }
+        // A name that climbs out of the uploads directory is never fetched
+        #expect(throws: ImportFailure.self) { try worker.uploadedFile("../\(name)") }
     }
 }

@@ -42,7 +42,7 @@ public struct ImportSubmitter: Sendable {
         guard original.state == .failure || original.state == .revoked else {
             throw CatalogError.notFailed(importID: importID, state: original.state.rawValue)
         }
-        guard (try? catalog.confine(original.filePath)) != nil else {
+        guard (try? catalog.checkUploadedFile(original.filePath)) != nil else {
             throw CatalogError.uploadMissing(importID: importID, file: original.filename ?? original.filePath)
         }
         let retry = try await catalog.store.createImportRetry(of: importID, id: UUIDv7.make())
@@ -67,6 +67,11 @@ public struct ImportSubmitter: Sendable {
         storedName: String, filename: String?, userID: String? = nil, options: JSONValue = [:],
         idempotencyKey: String? = nil
     ) async throws -> (importID: String, taskID: String) {
+        if catalog.store.keepsUploads {
+            // Before the job exists: a worker on any host finds the file in the database.
+            try await catalog.store.saveUpload(
+                name: storedName, from: (catalog.uploadsDirectory as NSString).appendingPathComponent(storedName))
+        }
         let record = try await catalog.store.createImport(
             NewImport(filePath: storedName, filename: filename, userID: userID, options: options))
         let submitted = try await enqueue(record, idempotencyKey: idempotencyKey)

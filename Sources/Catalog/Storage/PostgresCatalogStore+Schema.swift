@@ -174,6 +174,29 @@ extension PostgresCatalogStore {
                     "CREATE INDEX webhook_attempts_webhook ON webhook_attempts (webhook_id, id)",
                     "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id)",
                 ]
-            )
+            ),
+            (
+                "v2: uploads kept for every host",
+                [
+                    """
+                    CREATE TABLE uploads (
+                        name text COLLATE "C" PRIMARY KEY,
+                        bytes bigint NOT NULL,
+                        chunks bigint NOT NULL,
+                        created_at double precision NOT NULL
+                    )
+                    """,
+                    // Chunks are written before their upload's row, and go with it.
+                    """
+                    CREATE TABLE upload_chunks (
+                        name text COLLATE "C" NOT NULL,
+                        seq bigint NOT NULL,
+                        data bytea NOT NULL,
+                        PRIMARY KEY (name, seq),
+                        FOREIGN KEY (name) REFERENCES uploads (name) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
+                    )
+                    """,
+                ]
+            ),
         ])
 }
