@@ -132,7 +132,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TaskQueue", "Server", "TestSupport", "importer", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TaskQueue", "Server", "TestSupport", "PostgresSupport", "importer", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
     ]
 )

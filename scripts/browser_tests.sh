@@ -8,6 +8,8 @@
 # ROWS (default 200000) is the size of the generated CSV the test uploads. The debug binary is
 # used unless --release. Screenshots go to a temporary folder, or DIR (docs/screenshots to update
 # the committed ones). Needs python3 with selenium (.ci/run installs it in .venv-browser).
+# With BROWSER_DATABASE_URL (postgres://…?sslmode=disable), both servers keep their queue,
+# catalogue and uploads in PostgreSQL instead, each in a schema of its own (issue 22).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=200000 configuration=debug speed="" shots=""
@@ -45,12 +47,17 @@ fi
 receiver_port=$(free_port)
 python3 scripts/webhook_receiver.py "$work/hooks" "$receiver_port" >/dev/null 2>&1 &
 receiver_pid=$!
+token=browser-test-token-$RANDOM$RANDOM
+open_env=(IMPORTER_ENABLE_TEST_TASKS=true) locked_env=(IMPORTER_AUTH_TOKEN="$token")
+if [ -n "${BROWSER_DATABASE_URL:-}" ]; then
+    open_env+=(IMPORTER_DATABASE_URL="$BROWSER_DATABASE_URL&schema=browser_open_$RANDOM$RANDOM")
+    locked_env+=(IMPORTER_DATABASE_URL="$BROWSER_DATABASE_URL&schema=browser_locked_$RANDOM$RANDOM")
+fi
 open_port=$(free_port)
-IMPORTER_ENABLE_TEST_TASKS=true "$binary" serve --data-dir "$work/open" --port "$open_port" --log-level warning >"$work/open.log" 2>&1 &
+env "${open_env[@]}" "$binary" serve --data-dir "$work/open" --port "$open_port" --log-level warning >"$work/open.log" 2>&1 &
 open_pid=$!
 locked_port=$(free_port)
-token=browser-test-token-$RANDOM$RANDOM
-IMPORTER_AUTH_TOKEN=$token "$binary" serve --data-dir "$work/locked" --port "$locked_port" --log-level warning >"$work/locked.log" 2>&1 &
+env "${locked_env[@]}" "$binary" serve --data-dir "$work/locked" --port "$locked_port" --log-level warning >"$work/locked.log" 2>&1 &
 locked_pid=$!
 ready "$open_port"
 ready "$locked_port"

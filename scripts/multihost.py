@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Multi-host proof of the queue on PostgreSQL (issue 21, DESIGN.md §14).
+"""Multi-host proof of the appliance on PostgreSQL (issues 21 and 22, DESIGN.md §14).
 
     scripts/multihost.py [BINARY]      (run by scripts/multihost.sh; root, iproute2, PostgreSQL)
 
@@ -15,7 +15,10 @@ each namespace (visibility_timeout 3 s, a beat each, a 1 s schedule). Then:
    finishes on another host, the old holder's result is refused once it is back (ack refused
    or result discarded: its lease was lost), exactly one SUCCESS;
 4. beat: the 1 s schedule, fired by three beats, enqueued once per due time for 30 s;
-5. a revoke through the API stops a job running on another host within 1 s.
+5. a revoke through the API stops a job running on another host within 1 s;
+6. a CSV uploaded to `importer api` (its own data directory) is imported by a worker in a
+   namespace, which fetches the upload from PostgreSQL: the products are right, the import's
+   progress and its end are seen through the API's event stream, and the worker's copy is gone.
 
 Prints one line per check (PASS/FAIL with the figures) and exits 1 if any failed. Every wait is
 bounded; every process it starts is stopped by its pid, and the namespaces are removed.
@@ -306,6 +309,43 @@ def check_revoke(api_port, port):
            f"running on {record['worker']}; REVOKED {took * 1000:.0f} ms after the request")
 
 
+def check_upload(api_port):
+    rows = 3000
+    csv = "sku,name,description\n" + "".join(f"MH-{i},Product {i},\"line {i}, with a comma\"\n" for i in range(rows))
+    conn = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    conn.request("POST", "/api/v1/products/upload?filename=multihost.csv", body=csv.encode(), headers={"Content-Type": "text/csv"})
+    response = conn.getresponse()
+    uploaded = json.loads(response.read() or b"{}")
+    conn.close()
+    if response.status != 202:
+        return report("an upload imported on another host", False, f"the upload answered {response.status} {uploaded}")
+    # The event stream, through the API, to its end.
+    events = []
+    conn = http.client.HTTPConnection("127.0.0.1", api_port, timeout=60)
+    conn.request("GET", f"/api/v1/imports/{uploaded['import_id']}/events")
+    stream = conn.getresponse()
+    for line in stream:
+        line = line.decode().strip()
+        if line.startswith("event: "):
+            events.append(line[len("event: "):])
+            if events[-1] != "progress":
+                break
+    conn.close()
+    record = task(api_port, uploaded["task_id"]) or {}
+    host = holder_host(record) if record.get("worker") else None
+    code, listing = call(api_port, "GET", "/api/v1/products?sku=mh-&limit=1")
+    total = listing.get("total") if code == 200 else None
+    code, one = call(api_port, "GET", "/api/v1/products?sku=mh-2999&limit=1")
+    item = (one or {}).get("items", [{}])[0] if code == 200 else {}
+    copies = [name for h in HOSTS for name in os.listdir(os.path.join(work, f"host{h}", "uploads"))
+              if os.path.isdir(os.path.join(work, f"host{h}", "uploads"))]
+    ok = (events[:1] == ["progress"] and events[-1:] == ["complete"] and host in HOSTS and total == rows
+          and item.get("description") == "line 2999, with a comma" and not copies)
+    report("an upload to the API is imported by a worker on another host", ok,
+           f"imported on host{host}; events {events[0] if events else None}…{events[-1] if events else None} "
+           f"({len(events)}); {total} products; copies left on the worker hosts: {len(copies)}")
+
+
 def main():
     if os.geteuid() != 0:
         print("multihost: skipped: network namespaces need root")
@@ -331,6 +371,7 @@ def main():
         check_sigkill(api_port, port, config)
         check_partition(api_port, port)
         check_revoke(api_port, port)
+        check_upload(api_port)
         check_beat(port)
     finally:
         teardown()

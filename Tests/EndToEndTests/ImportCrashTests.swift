@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import PostgresNIO
+import PostgresSupport
 import TestSupport
 import Testing
 
@@ -29,6 +31,47 @@ import Testing
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    /// Where a run keeps its data: its data directory, or a fresh schema of the test server.
+    struct Storage {
+        let sandbox: Sandbox
+        let pool: PostgresPool?
+        var environment: [String: String]
+
+        init(_ backend: Backend, environment: [String: String]) throws {
+            sandbox = try Sandbox()
+            self.environment = environment
+            guard backend == .postgres, let url = ProcessInfo.processInfo.environment["IMPORTER_TEST_DATABASE_URL"] else {
+                pool = nil
+                return
+            }
+            let pool = try TestDatabase.freshPool()
+            self.pool = pool
+            self.environment["IMPORTER_DATABASE_URL"] = url + (url.contains("?") ? "&" : "?") + "schema=\(pool.url.schema)"
+        }
+
+        func store() throws -> any QueueStore {
+            if let pool { return try PostgresQueueStore(pool: pool) }
+            return try sandbox.store()
+        }
+
+        func products() throws -> [String] {
+            guard let pool else { return try ImportCrashTests.products(sandbox.dataDir) }
+            return try pool.withSession { session in
+                try session.query("SELECT sku, name, description, active FROM products ORDER BY sku_key").map {
+                    "\(try $0.get(0, as: String.self))\u{1F}\(try $0.get(1, as: String.self))\u{1F}\(try $0.get(2, as: String.self))\u{1F}\(try $0.get(3, as: Bool.self) ? 1 : 0)"
+                }
+            }
+        }
+
+        func drop() { if let pool { TestDatabase.drop(pool) } }
+    }
+
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+        static var allCases: [Backend] { TestDatabase.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+    }
+
     static func products(_ dataDir: String) throws -> [String] {
         let queue = try DatabaseQueue(path: dataDir + "/catalog.sqlite")
         return try queue.read { db in
@@ -43,18 +86,20 @@ import Testing
         return try #require(json["task_id"]?.stringValue, "\(run.output) \(run.log)")
     }
 
-    @Test func sigkillDuringA200kImportThenRestartEqualsAnUninterruptedRun() async throws {
+    @Test(arguments: Backend.allCases)
+    func sigkillDuringA200kImportThenRestartEqualsAnUninterruptedRun(backend: Backend) async throws {
         let files = try Sandbox()
         let csv = files.root + "/products.csv"
         try Self.writeProducts(rows: 200_000, to: csv)
-        let environment = ["IMPORTER_VISIBILITY_TIMEOUT": "2", "IMPORTER_IMPORT_BATCH_ROWS": "10000"]
+        let settings = ["IMPORTER_VISIBILITY_TIMEOUT": "2", "IMPORTER_IMPORT_BATCH_ROWS": "10000"]
 
         // The interrupted run
-        let crashed = try Sandbox()
-        let first = try await crashed.startWorker(environment: environment)
+        let crashed = try Storage(backend, environment: settings)
+        defer { crashed.drop() }
+        let first = try await crashed.sandbox.startWorker(environment: crashed.environment)
         defer { first.signal(SIGKILL) }
         let taskID = try importTaskID(
-            try await ImporterProcess.run(["import", csv], dataDir: crashed.dataDir, environment: environment))
+            try await ImporterProcess.run(["import", csv], dataDir: crashed.sandbox.dataDir, environment: crashed.environment))
         let store = try crashed.store()
         let progressed = try await eventually(timeout: 60) {
             guard let job = try await store.record(taskID) else { return false }
@@ -63,7 +108,7 @@ import Testing
         #expect(progressed, "the import did not get going")
         first.signal(SIGKILL)
         _ = await first.waitForExit()
-        let second = try await crashed.startWorker(environment: environment)
+        let second = try await crashed.sandbox.startWorker(environment: crashed.environment)
         defer { second.signal(SIGKILL) }
         #expect(try await eventually(timeout: 120) { try await store.record(taskID)?.state == .success })
         let job = try #require(try await store.record(taskID))
@@ -71,15 +116,17 @@ import Testing
         #expect(job.result?["rows_processed"] == 200_000)
 
         // The uninterrupted run
-        let clean = try Sandbox()
-        let worker = try await clean.startWorker(environment: environment)
+        let clean = try Storage(backend, environment: settings)
+        defer { clean.drop() }
+        let worker = try await clean.sandbox.startWorker(environment: clean.environment)
         defer { worker.signal(SIGKILL) }
-        let run = try await ImporterProcess.run(["import", csv, "--wait"], dataDir: clean.dataDir, environment: environment)
+        let run = try await ImporterProcess.run(
+            ["import", csv, "--wait"], dataDir: clean.sandbox.dataDir, environment: clean.environment)
         #expect(run.status == 0, "\(run.log)")
 
-        let expected = try Self.products(clean.dataDir)
+        let expected = try clean.products()
         #expect(expected.count > 190_000)
-        #expect(try Self.products(crashed.dataDir) == expected)
+        #expect(try crashed.products() == expected)
         let resumed = try JSONValue(parsing: run.output)
         #expect(job.result?["created"] == resumed["created"])
         #expect(job.result?["updated"] == resumed["updated"])

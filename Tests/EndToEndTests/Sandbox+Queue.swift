@@ -22,7 +22,7 @@ extension Sandbox {
     }
 }
 
-extension SQLiteQueueStore {
+extension QueueAdminStore {
     /// The job, or nil if unknown or expired.
     func record(_ id: String) async throws -> JobRecord? {
         guard case .found(let record) = try await job(id: id) else { return nil }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The import on PostgreSQL (issue 22): `importer import FILE --wait` with a running worker, both
+# on `--database-url`, of the reference CSV, twice (the second time every row is an update),
+# against the seed stack's way — a Celery task's body (csv + psycopg2 `execute_values` upserts of
+# 5,000 rows, bench/celery/tasks.py) into the same server, run by the benchmark's Python as a
+# Celery worker would run it (the dispatch costs milliseconds). One throwaway PostgreSQL for both
+# (scripts/pg-throwaway.sh), stopped at the end.
+# Usage: bench/import-postgres.sh [ROWS]   (default 500000; needs the Celery venv of bench/celery)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-500000}
+work=$(mktemp -d)
+venv=${BENCH_VENV:-/tmp/importer-bench-celery-venv}
+read -r pg_dir pg_url < <(scripts/pg-throwaway.sh start)
+trap 'kill $(jobs -p) 2>/dev/null || true; scripts/pg-throwaway.sh stop "$pg_dir"; rm -rf "$work"' EXIT
+[ -x "$venv/bin/python" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q "celery[redis]>=5,<6"; }
+"$venv/bin/python" -c "import psycopg2" 2>/dev/null || "$venv/bin/pip" install -q psycopg2-binary
+
+swift build -c release --product importer >/dev/null
+bin=.build/release/importer
+csv="$work/products.csv"
+python3 ../shared/tools/gen_products.py "$rows" "$csv" >/dev/null
+url="$pg_url?sslmode=disable&schema=bench"
+
+"$bin" worker --data-dir "$work/data" --database-url "$url" --log-level warning 2>"$work/worker.log" &
+worker=$!
+sleep 2
+# Seconds `$@` takes (its output to the log).
+timed() { local start; start=$(date +%s.%N); "$@" >>"$work/run.log" 2>&1; printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)"; }
+first=$(timed timeout 900 "$bin" import "$csv" --wait --data-dir "$work/data" --database-url "$url")
+again=$(timed timeout 900 "$bin" import "$csv" --wait --data-dir "$work/data" --database-url "$url")
+peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/$worker/status)
+kill -TERM $worker; wait $worker 2>/dev/null || true
+products=$(psql "$pg_url" -qAtc "SELECT count(*) FROM bench.products")
+
+celery() { "$venv/bin/python" -c "import sys; sys.path.insert(0, 'bench/celery'); from tasks import import_csv_pg; print(import_csv_pg('$csv', '$pg_url', 'celery'))" >/dev/null; }
+celery_first=$(timed celery)
+celery_again=$(timed celery)
+celery_products=$(psql "$pg_url" -qAtc "SELECT count(*) FROM celery.products")
+
+echo "| $rows rows on PostgreSQL $(psql "$pg_url" -qAtc 'SHOW server_version') | importer | Celery task (psycopg2) | ratio |"
+echo "|---|---|---|---|"
+echo "| first import (s) | $first | $celery_first | $(echo "scale=2; $first / $celery_first" | bc) |"
+echo "| same file again, every row an update (s) | $again | $celery_again | $(echo "scale=2; $again / $celery_again" | bc) |"
+echo "| products | $products | $celery_products | |"
+echo "| worker peak RSS (MB) | $peak | | |"
