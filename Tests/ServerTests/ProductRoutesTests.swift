@@ -194,9 +194,11 @@ import Testing
             let failedAgain = try await eventually { try await api.send(.get, "/api/v1/imports/\(newImport)").json["state"] == "FAILURE" }
             #expect(failedAgain)
         }
+        // Gone from the uploads directory and (on PostgreSQL) from the stored uploads, as a cleanup does
         for file in try FileManager.default.contentsOfDirectory(atPath: api.context.catalog.uploadsDirectory) {
             try FileManager.default.removeItem(atPath: api.context.catalog.uploadsDirectory + "/" + file)
         }
+        _ = try api.context.catalog.store.deleteUploads(storedBefore: .distantFuture, keeping: [])
         let missing = try await api.send(.post, "/api/v1/imports/\(newImport)/retry")
         #expect(missing.status == .conflict)
         #expect(missing.json["error"]?["code"] == "upload_missing")

@@ -36,3 +36,21 @@ public enum ProductPrecondition: Sendable, Equatable {
         }
     }
 }
+
+extension Product {
+    /// The product with the fields `changes` holds; its `updatedAt` unchanged.
+    func applying(_ changes: ProductChanges) -> Product {
+        var next = self
+        next.sku = changes.sku ?? sku
+        next.name = changes.name ?? name
+        next.description = changes.description ?? description
+        next.active = changes.active ?? active
+        return next
+    }
+
+    /// The `updated_at` of the next write at `now`: the version (milliseconds) moves forward with
+    /// every write, even two in one millisecond.
+    func nextUpdateTime(now: Double) -> Double {
+        max(now, Double(version + 1) / 1000)
+    }
+}

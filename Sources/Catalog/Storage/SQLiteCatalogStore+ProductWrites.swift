@@ -34,17 +34,12 @@ extension SQLiteCatalogStore {
         let now = Date().timeIntervalSince1970
         return try await write { db, outbox in
             let (current, currentKey) = try Self.writable(db, id: id, precondition: precondition)
-            var next = current
-            next.sku = changes.sku ?? current.sku
-            next.name = changes.name ?? current.name
-            next.description = changes.description ?? current.description
-            next.active = changes.active ?? current.active
+            var next = current.applying(changes)
             guard next != current else { return current }
             if let key = changes.skuKey, let holder = try Self.holder(db, skuKey: key), holder != id {
                 throw CatalogError.skuExists(sku: next.sku, holder: holder)
             }
-            // The version (milliseconds) moves forward with every write, even two in one millisecond.
-            let updated = max(now, Double(current.version + 1) / 1000)
+            let updated = current.nextUpdateTime(now: now)
             next.updatedAt = Date(timeIntervalSince1970: updated)
             // Only the columns that changed: an index whose column is assigned is rewritten even
             // when the value is the same, and each page written is one more in the WAL.

@@ -94,12 +94,7 @@ extension SQLiteCatalogStore {
             else { throw CatalogError.deliveryNotFound(deliveryID) }
             let now = result.attemptedAt.timeIntervalSince1970
             let attempt = delivery.attempts + 1
-            let (state, next): (WebhookDelivery.State, Double?)
-            switch verdict {
-            case .succeeded: (state, next) = (.succeeded, nil)
-            case .failed: (state, next) = (.failed, nil)
-            case .retry(let delay): (state, next) = (.retrying, now + delay)
-            }
+            let (state, next) = verdict.outcome(at: now)
             try Self.insertAttempt(db, delivery: delivery, attempt: attempt, result: result, state: state, next: next)
             try db.cachedStatement(
                 sql: """
@@ -113,15 +108,7 @@ extension SQLiteCatalogStore {
                 StoredJSON.text(result.requestHeaders), result.requestBody, state.isFinal, now, deliveryID,
             ])
             try Self.updateWebhookStats(db, delivery: delivery, result: result, final: state, autoDisableAfter: autoDisableAfter)
-            delivery.state = state
-            delivery.attempts = attempt
-            delivery.lastStatusCode = result.statusCode
-            delivery.lastResponseTimeMs = result.responseTimeMs
-            delivery.lastError = result.error
-            delivery.nextAttemptAt = next.map(Date.init(timeIntervalSince1970:))
-            delivery.requestHeaders = result.requestHeaders
-            delivery.requestBody = result.requestBody
-            delivery.finishedAt = state.isFinal ? result.attemptedAt : nil
+            delivery.record(result, attempt: attempt, state: state, next: next)
             return delivery
         }
     }

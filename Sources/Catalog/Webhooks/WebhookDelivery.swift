@@ -128,3 +128,29 @@ public enum AttemptVerdict: Sendable, Equatable {
         }
     }
 }
+
+extension AttemptVerdict {
+    /// The delivery's state after an attempt at `now` with this verdict, and when it is tried next.
+    func outcome(at now: Double) -> (state: WebhookDelivery.State, next: Double?) {
+        switch self {
+        case .succeeded: return (.succeeded, nil)
+        case .failed: return (.failed, nil)
+        case .retry(let delay): return (.retrying, now + delay)
+        }
+    }
+}
+
+extension WebhookDelivery {
+    /// The delivery as its attempt number `attempt` with `result` leaves it.
+    mutating func record(_ result: AttemptResult, attempt: Int, state: WebhookDelivery.State, next: Double?) {
+        self.state = state
+        attempts = attempt
+        lastStatusCode = result.statusCode
+        lastResponseTimeMs = result.responseTimeMs
+        lastError = result.error
+        nextAttemptAt = next.map(Date.init(timeIntervalSince1970:))
+        requestHeaders = result.requestHeaders
+        requestBody = result.requestBody
+        finishedAt = state.isFinal ? result.attemptedAt : nil
+    }
+}
