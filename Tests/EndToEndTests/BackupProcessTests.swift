@@ -7,7 +7,7 @@ import Testing
 
 /// `importer backup DIR` while `importer serve` runs and writes, then `importer restore DIR`
 /// into a stopped appliance (issue 10, operations).
-@Suite(.serialized) struct BackupProcessTests {
+@Suite(.serialized, .tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "importer backup copies SQLite files (pg_dump on PostgreSQL)")) struct BackupProcessTests {
     @Test func anOnlineBackupRestoresIntoAWorkingAppliance() async throws {
         let sandbox = try Sandbox()
         let csv = sandbox.root + "/small.csv"

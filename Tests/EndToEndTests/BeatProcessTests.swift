@@ -19,23 +19,16 @@ import Testing
         #expect(await first.waitForLog("beat_ready"))
         #expect(await second.waitForLog("beat_ready"))
         try await Task.sleep(nanoseconds: 4_500_000_000)
-        let store = try sandbox.store()
-        let (jobs, runs, dues) = try await store.pool.read { db in
-            (
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE name = 'importer.testing.noop'") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schedule_runs WHERE schedule = 'tick'") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT due) FROM schedule_runs WHERE schedule = 'tick'") ?? 0
-            )
-        }
+        let jobs = try await sandbox.queueCount("SELECT COUNT(*) FROM jobs WHERE name = 'importer.testing.noop'")
+        let runs = try await sandbox.queueCount("SELECT COUNT(*) FROM schedule_runs WHERE schedule = 'tick'")
+        let dues = try await sandbox.queueCount("SELECT COUNT(DISTINCT due) FROM schedule_runs WHERE schedule = 'tick'")
         // About one run a second, each due time once, each run one job.
         #expect((3...6).contains(runs), "\(runs) runs")
         #expect(dues == runs)
         #expect(jobs == runs)
         // Both processes fired some (they race), and the jobs ran.
         let succeeded = try await eventually(timeout: 10) {
-            try await store.pool.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE name = 'importer.testing.noop' AND state = 'SUCCESS'")
-            } ?? 0 >= runs
+            try await sandbox.queueCount("SELECT COUNT(*) FROM jobs WHERE name = 'importer.testing.noop' AND state = 'SUCCESS'") >= runs
         }
         #expect(succeeded)
         // Graceful shutdown stops the beat too.

@@ -113,7 +113,8 @@ import Testing
         #expect(fromFile.log.contains("visibility_timeout"))
     }
 
-    @Test func unreadableDatabaseIsAClearError() async throws {
+    @Test(.tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "a damaged queue.sqlite"))
+    func unreadableDatabaseIsAClearError() async throws {
         let sandbox = try Sandbox()
         try "this is not a database".write(toFile: sandbox.dataDir + "/queue.sqlite", atomically: true, encoding: .utf8)
         let run = try await ImporterProcess.run(["inspect", "stats"], dataDir: sandbox.dataDir)

@@ -8,7 +8,7 @@ import Testing
 /// The data directory on a full filesystem (a 4 MiB tmpfs; skipped where mounting is not
 /// permitted): submissions get a clear 507, reads keep working, nothing committed is lost, and
 /// once space is freed writes resume and the databases pass `PRAGMA integrity_check`.
-@Suite(.serialized) struct FaultProcessTests {
+@Suite(.serialized, .tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "a full disk under the SQLite files")) struct FaultProcessTests {
     @Test func aFullDiskIsAClear507AndLosesNothing() async throws {
         let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("full-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)

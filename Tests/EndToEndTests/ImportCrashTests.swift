@@ -9,7 +9,7 @@ import Testing
 
 /// A 200k-row import killed with SIGKILL mid-way completes after a restart with the same
 /// products as an uninterrupted run.
-@Suite(.serialized) struct ImportCrashTests {
+@Suite(.serialized, .tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "it runs on both backends itself")) struct ImportCrashTests {
     /// A deterministic product file: quoted commas and quotes, line breaks, non-ASCII, case
     /// variants of earlier SKUs (last one wins), an `active` column.
     static func writeProducts(rows: Int, to path: String) throws {
@@ -40,13 +40,13 @@ import Testing
         init(_ backend: Backend, environment: [String: String]) throws {
             sandbox = try Sandbox()
             self.environment = environment
-            guard backend == .postgres, let url = ProcessInfo.processInfo.environment["IMPORTER_TEST_DATABASE_URL"] else {
+            guard backend == .postgres, TestDatabase.url != nil else {
                 pool = nil
                 return
             }
             let pool = try TestDatabase.freshPool()
             self.pool = pool
-            self.environment["IMPORTER_DATABASE_URL"] = url + (url.contains("?") ? "&" : "?") + "schema=\(pool.url.schema)"
+            self.environment["IMPORTER_DATABASE_URL"] = E2EDatabase.url(schema: pool.url.schema)
         }
 
         func store() throws -> any QueueStore {

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresSupport
 import TestSupport
 import Testing
 
@@ -41,6 +42,7 @@ final class ImporterProcess {
         process.executableURL = Self.binary
         process.arguments = arguments + ["--data-dir", dataDir]
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        if let url = E2EDatabase.url(forDataDir: dataDir) { env["IMPORTER_DATABASE_URL"] = url }
         env.merge(environment) { _, new in new }
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: dataDir).deletingLastPathComponent()
@@ -92,18 +94,23 @@ final class ImporterProcess {
     }
 }
 
-/// A fresh temporary directory holding a data directory and the processes' logs.
+/// A fresh temporary directory holding a data directory and the processes' logs; in the
+/// PostgreSQL pass, a schema of its own too (`E2EDatabase`).
 final class Sandbox {
     let root: String
     var dataDir: String { root + "/data" }
+    let pool: PostgresPool?
 
     init(root: String = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path) throws {
         self.root = root
         try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+        pool = try E2EDatabase.attach(dataDir: root + "/data")
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: root)
+        E2EDatabase.detach(dataDir: dataDir)
+        if let pool { TestDatabase.drop(pool) }
     }
 }
 

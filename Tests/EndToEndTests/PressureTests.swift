@@ -104,6 +104,10 @@ import Testing
         if FileManager.default.isExecutableFile(atPath: script) {
             let shell = Process()
             shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            // The sandbox's database in the PostgreSQL pass (the shell passes the environment on).
+            if let url = E2EDatabase.url(forDataDir: sandbox.dataDir) {
+                shell.environment = ProcessInfo.processInfo.environment.merging(["IMPORTER_DATABASE_URL": url]) { _, new in new }
+            }
             shell.arguments = [
                 "-c",
                 "echo y | \(script) -qec '\(ImporterProcess.binary.path) purge --data-dir \(sandbox.dataDir)' /dev/null",
@@ -119,7 +123,8 @@ import Testing
         }
     }
 
-    @Test func groupCommitLosesNoCommittedJobWhenKilled() async throws {
+    @Test(.tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "SQLite's group-commit writer"))
+    func groupCommitLosesNoCommittedJobWhenKilled() async throws {
         // Given 50 concurrent enqueuers and 2 worker slots in one process
         let sandbox = try Sandbox()
         let environment = Sandbox.testTasks.merging(["IMPORTER_VISIBILITY_TIMEOUT": "1"]) { _, new in new }
@@ -137,7 +142,7 @@ import Testing
         // every job succeeded exactly once
         let worker = try await sandbox.startWorker(environment: ["IMPORTER_VISIBILITY_TIMEOUT": "1"])
         defer { worker.signal(SIGKILL) }
-        let store = try sandbox.store()
+        let store = try SQLiteQueueStore(path: sandbox.dataDir + "/queue.sqlite")
         let settled = try await eventually(timeout: 60) {
             try await store.pool.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state <> 'SUCCESS'")

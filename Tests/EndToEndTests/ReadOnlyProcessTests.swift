@@ -10,7 +10,7 @@ import Testing
 /// clear 503 `storage_read_only`, reads keep working, `/healthz` says why, `inspect` and
 /// `backup` still read the stopped appliance's data, nothing committed is lost and the
 /// databases pass `PRAGMA integrity_check`.
-@Suite(.serialized) struct ReadOnlyProcessTests {
+@Suite(.serialized, .tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "read-only SQLite files and data directories")) struct ReadOnlyProcessTests {
     static let submit = #"{"name": "importer.testing.noop"}"#
     static let submitLater = #"{"name": "importer.testing.noop", "countdown": 3600}"#
     static let json = ["Content-Type": "application/json"]

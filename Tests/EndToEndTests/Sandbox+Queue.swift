@@ -1,4 +1,7 @@
 import Foundation
+import GRDB
+import PostgresNIO
+import PostgresSupport
 import Testing
 
 @testable import TaskQueue
@@ -8,8 +11,17 @@ extension Sandbox {
     static let testTasks = ["IMPORTER_ENABLE_TEST_TASKS": "true"]
 
     /// Opens the sandbox's queue from the test process, as a second client would.
-    func store() throws -> SQLiteQueueStore {
-        try SQLiteQueueStore(path: dataDir + "/queue.sqlite")
+    func store() throws -> any QueueStore {
+        if let pool { return try PostgresQueueStore(pool: pool) }
+        return try SQLiteQueueStore(path: dataDir + "/queue.sqlite")
+    }
+
+    /// The count `query` reads from the queue's tables (SQL both backends read alike).
+    func queueCount(_ query: String) async throws -> Int {
+        if let pool {
+            return try pool.withSession { session in try session.first(PostgresQuery(unsafeSQL: query))?.get(0, as: Int.self) ?? 0 }
+        }
+        return try await SQLiteQueueStore(path: dataDir + "/queue.sqlite").pool.read { db in try Int.fetchOne(db, sql: query) ?? 0 }
     }
 
     /// Starts `importer worker` with the test tasks and waits until it is ready.

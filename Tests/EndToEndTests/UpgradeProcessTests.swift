@@ -6,7 +6,7 @@ import Testing
 /// and keeps what they hold. Tests/Fixtures/release-0.1.0 is `importer backup` of release 0.1.0
 /// (commit 31a98f3, `scripts/release.sh`) after importing three products, running test_task and
 /// adding a webhook. Each later release adds its own backup here and a case below.
-@Suite(.serialized) struct UpgradeProcessTests {
+@Suite(.serialized, .tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "a release's SQLite files")) struct UpgradeProcessTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
 

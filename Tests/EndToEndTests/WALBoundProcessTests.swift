@@ -6,7 +6,7 @@ import Testing
 
 /// The catalogue's WAL stays bounded during a large import while SSE clients follow it
 /// (issue 10, operations): readers holding snapshots must not stop checkpoints from recycling it.
-@Suite(.serialized) struct WALBoundProcessTests {
+@Suite(.serialized, .tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "SQLite's WAL")) struct WALBoundProcessTests {
     @Test func theWALStaysBoundedDuringAnImportFollowedBySSEClients() async throws {
         let sandbox = try Sandbox()
         let csv = sandbox.root + "/big.csv"

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import PostgresNIO
+import PostgresSupport
 import TestSupport
 import Testing
 
@@ -163,9 +165,7 @@ import Testing
         (server, client) = try await ServeTests().serve(sandbox)
         defer { server.signal(SIGKILL) }
         // The committed events, read from the catalogue itself
-        let committed = try await DatabaseQueue(path: sandbox.dataDir + "/catalog.sqlite").read { db in
-            Set(try String.fetchAll(db, sql: "SELECT id FROM webhook_events WHERE event = 'product.created'"))
-        }
+        let committed = try await sandbox.committedEvents("product.created")
         let products = try client.send("GET", "/api/v1/products?limit=1").json["total"]?.intValue ?? -1
         #expect(committed.count == products, "one event per created product")
         let delivered = await eventually(timeout: 60) { Set(received(receiver, "burst").keys) == committed }
@@ -250,5 +250,19 @@ import Testing
         #expect(again, "\(received(receiver, "bad"))")
         let unknown = try await ImporterProcess.run(["webhooks", "redeliver", "nope"], dataDir: sandbox.dataDir)
         #expect(unknown.status != 0 && unknown.log == "importer: no webhook delivery with id 'nope'\n", "\(unknown.log)")
+    }
+}
+
+extension Sandbox {
+    /// The ids of the committed webhook events of type `event`, read from the catalogue itself.
+    func committedEvents(_ event: String) async throws -> Set<String> {
+        if let pool {
+            return try pool.withSession { session in
+                Set(try session.query("SELECT id FROM webhook_events WHERE event = \(event)").map { try $0.get("id", as: String.self) })
+            }
+        }
+        return try await DatabaseQueue(path: dataDir + "/catalog.sqlite").read { db in
+            Set(try String.fetchAll(db, sql: "SELECT id FROM webhook_events WHERE event = ?", arguments: [event]))
+        }
     }
 }

@@ -24,19 +24,13 @@ import Testing
         #expect(Set(ids).count == 2000)
         // Then all succeed, each with exactly one attempt, shared between both workers
         let drained = try await eventually(timeout: 60) {
-            try await store.pool.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'SUCCESS'")
-            } == 2000
+            try await sandbox.queueCount("SELECT COUNT(*) FROM jobs WHERE state = 'SUCCESS'") == 2000
         }
         #expect(drained)
-        let (successes, repeated, workersUsed) = try await store.pool.read { db in
-            (
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempts WHERE outcome = 'SUCCESS'"),
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM (SELECT job_id FROM attempts GROUP BY job_id HAVING COUNT(*) > 1)"),
-                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT worker) FROM attempts")
-            )
-        }
+        let successes = try await sandbox.queueCount("SELECT COUNT(*) FROM attempts WHERE outcome = 'SUCCESS'")
+        let repeated = try await sandbox.queueCount(
+            "SELECT COUNT(*) FROM (SELECT job_id FROM attempts GROUP BY job_id HAVING COUNT(*) > 1) AS repeated")
+        let workersUsed = try await sandbox.queueCount("SELECT COUNT(DISTINCT worker) FROM attempts")
         #expect(successes == 2000)
         #expect(repeated == 0, "\(workers.map { $0.log.suffix(3000) })")
         #expect(workersUsed == 2)
