@@ -4,7 +4,7 @@
 # against the seed stack's way — a Celery task's body (csv + psycopg2 `execute_values` upserts of
 # 5,000 rows, bench/celery/tasks.py) into the same server, run by the benchmark's Python as a
 # Celery worker would run it (the dispatch costs milliseconds). One throwaway PostgreSQL for both
-# (scripts/pg-throwaway.sh), stopped at the end.
+# (scripts/pg-throwaway.sh), stopped at the end. Then the same binary on SQLite, in the same run.
 # Usage: bench/import-postgres.sh [ROWS]   (default 500000; needs the Celery venv of bench/celery)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,14 +33,23 @@ peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' /proc/$worker/status)
 kill -TERM $worker; wait $worker 2>/dev/null || true
 products=$(psql "$pg_url" -qAtc "SELECT count(*) FROM bench.products")
 
+# The same binary on SQLite in the data directory: what PostgreSQL costs on one box.
+"$bin" worker --data-dir "$work/sqlite" --log-level warning 2>"$work/sqlite-worker.log" &
+sqlite_worker=$!
+sleep 2
+sqlite_first=$(timed timeout 900 "$bin" import "$csv" --wait --data-dir "$work/sqlite")
+sqlite_again=$(timed timeout 900 "$bin" import "$csv" --wait --data-dir "$work/sqlite")
+kill -TERM $sqlite_worker; wait $sqlite_worker 2>/dev/null || true
+
 celery() { "$venv/bin/python" -c "import sys; sys.path.insert(0, 'bench/celery'); from tasks import import_csv_pg; print(import_csv_pg('$csv', '$pg_url', 'celery'))" >/dev/null; }
 celery_first=$(timed celery)
 celery_again=$(timed celery)
 celery_products=$(psql "$pg_url" -qAtc "SELECT count(*) FROM celery.products")
 
-echo "| $rows rows on PostgreSQL $(psql "$pg_url" -qAtc 'SHOW server_version') | importer | Celery task (psycopg2) | ratio |"
-echo "|---|---|---|---|"
-echo "| first import (s) | $first | $celery_first | $(echo "scale=2; $first / $celery_first" | bc) |"
-echo "| same file again, every row an update (s) | $again | $celery_again | $(echo "scale=2; $again / $celery_again" | bc) |"
-echo "| products | $products | $celery_products | |"
-echo "| worker peak RSS (MB) | $peak | | |"
+ratio() { echo "scale=2; $1 / $2" | bc; }
+echo "| $rows rows on PostgreSQL $(psql "$pg_url" -qAtc 'SHOW server_version') | importer | Celery task (psycopg2) | ratio | importer on SQLite | PostgreSQL / SQLite |"
+echo "|---|---|---|---|---|---|"
+echo "| first import (s) | $first | $celery_first | $(ratio "$first" "$celery_first") | $sqlite_first | $(ratio "$first" "$sqlite_first") |"
+echo "| same file again, every row an update (s) | $again | $celery_again | $(ratio "$again" "$celery_again") | $sqlite_again | $(ratio "$again" "$sqlite_again") |"
+echo "| products | $products | $celery_products | | | |"
+echo "| worker peak RSS (MB) | $peak | | | | |"
