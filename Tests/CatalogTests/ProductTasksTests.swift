@@ -59,6 +59,9 @@ import Testing
             #expect(record.state == .success)
             #expect(record.queue == "imports")
             #expect(record.result?["created"] == 3)
+            // Where the time went, by stage
+            #expect((record.result?["stages"]?["read_seconds"]?.doubleValue ?? -1) >= 0)
+            #expect((record.result?["stages"]?["merge_seconds"]?.doubleValue ?? -1) >= 0)
             #expect(record.result?["updated"] == 1)
             #expect(record.result?["rows_processed"] == 4)
             #expect(record.meta?["stage"] == "complete")

@@ -121,13 +121,17 @@ public final class CSVImporter {
 
         let scratch = try ScratchFile(directory: scratchDirectory)
         let sorter = RunSorter(scratch: scratch, memoryLimit: options.sortMemoryBytes)
+        let clock = ContinuousClock()
+        let readStart = clock.now
         let errors = try readFile(parser, RowValidator(header: header), into: sorter)
         try recordRead(errors: errors)
+        let mergeStart = clock.now
         let merger = try RunMerger(scratch: scratch, runs: sorter.runs, memoryLimit: options.sortMemoryBytes / 2)
         try merge(merger, after: resumeKey)
         return ImportSummary(
             importID: importID, created: counts.created, updated: counts.updated, skipped: counts.skipped,
-            rowsProcessed: counts.rows, durationSeconds: Date().timeIntervalSince(started))
+            rowsProcessed: counts.rows, durationSeconds: Date().timeIntervalSince(started),
+            readSeconds: (mergeStart - readStart).seconds, mergeSeconds: (clock.now - mergeStart).seconds)
     }
 
     /// Gives the import's memory back: the store's write cache, and freed buffers go back to
