@@ -29,7 +29,8 @@ def state(task):
 
 
 def fast_refresh():
-    Select(el("#refresh-interval")).select_by_value("1")
+    # The view renders after its first fetches: the control may not be there yet.
+    wait(lambda: Select(el("#refresh-interval")).select_by_value("1") or True, "the refresh interval control")
 
 
 def click_confirm():
