@@ -7,11 +7,12 @@ extension CSVImporter {
     func merge(_ merger: RunMerger, after resumeKey: [UInt8]?) throws {
         try store.beginBulkWrites()
         var skipping = resumeKey != nil
+        // The last key written, copied into storage kept across rows (one allocation, not one per row).
+        var lastKey: [UInt8] = []
         /// Writes the next batch; returns whether the merge has more.
         func batch(_ transaction: any ImportTransaction) throws -> Bool {
             var written = 0
             var occurrences = 0
-            var lastKey: [UInt8]?
             while written < options.batchRows, let merged = try merger.next() {
                 let record = merged.record
                 if skipping, let resumeKey {
@@ -28,7 +29,8 @@ extension CSVImporter {
                 }
                 occurrences += merged.occurrences
                 written += 1
-                lastKey = Array(record.key)
+                lastKey.removeAll(keepingCapacity: true)
+                lastKey.append(contentsOf: record.key)
             }
             // Each key of the batch is one product: created if it was new, else updated once per row.
             let created = try transaction.endBatch()
@@ -37,7 +39,8 @@ extension CSVImporter {
             counts.rowsMerged += occurrences
             try transaction.checkpoint(
                 ImportCheckpoint(
-                    created: counts.created, updated: counts.updated, rowsMerged: counts.rowsMerged, lastKey: lastKey))
+                    created: counts.created, updated: counts.updated, rowsMerged: counts.rowsMerged,
+                    lastKey: written > 0 ? lastKey : nil))
             return written == options.batchRows
         }
         if options.atomic {

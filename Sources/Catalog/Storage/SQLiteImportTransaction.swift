@@ -22,12 +22,16 @@ final class ImportStatements: @unchecked Sendable {
                 INSERT OR IGNORE INTO products (id, sku, sku_key, name, description, active, created_at, updated_at)
                 VALUES (?1, ?2, ?3, ?4, COALESCE(?5, ''), COALESCE(?6, 1), ?7, ?7)
                 """)
+        // A product the file leaves as it is is not rewritten (nor its pages, nor its indexes'
+        // entries): the second import of a file writes almost nothing, as on PostgreSQL.
         update = try RawStatement(
             connection: connection,
             sql: """
                 UPDATE products SET sku = ?2, name = ?4, description = COALESCE(?5, description),
                     active = COALESCE(?6, active), updated_at = ?7
                 WHERE sku_key = ?3
+                    AND (sku IS NOT ?2 OR name IS NOT ?4 OR description IS NOT COALESCE(?5, description)
+                        OR active IS NOT COALESCE(?6, active))
                 """)
         lookup = try RawStatement(connection: connection, sql: "SELECT NOT EXISTS (SELECT 1 FROM products WHERE sku_key = ?1)")
     }
