@@ -10,6 +10,13 @@ extension Product {
         ]
     }
 
+    /// The data of `product.updated`: the product as it is now, with its `changes` since `earlier`.
+    func updateEventData(since earlier: Product) -> JSONValue {
+        guard case .object(var data) = json else { return json }
+        data["changes"] = .object(changes(since: earlier))
+        return .object(data)
+    }
+
     /// `{field: [old, new]}` for each field that differs from `earlier` (sku, name, description,
     /// active).
     public func changes(since earlier: Product) -> [String: JSONValue] {

@@ -102,10 +102,7 @@ extension PostgresCatalogStore {
                     active = \(next.active), updated_at = \(updated)
                 WHERE id = \(id)
                 """)
-            if case .object(var data) = next.json {
-                data["changes"] = .object(next.changes(since: current))
-                try outbox.record(session, .productUpdated, data: .object(data))
-            }
+            try outbox.record(session, .productUpdated, data: next.updateEventData(since: current))
             return next
         }
     }

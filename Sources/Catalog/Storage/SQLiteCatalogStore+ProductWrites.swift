@@ -53,10 +53,7 @@ extension SQLiteCatalogStore {
             arguments += [id]
             try db.cachedStatement(sql: "UPDATE products SET \(assignments.joined(separator: ", ")) WHERE id = ?")
                 .execute(arguments: arguments)
-            if case .object(var data) = next.json {
-                data["changes"] = .object(next.changes(since: current))
-                try outbox.record(db, .productUpdated, data: .object(data))
-            }
+            try outbox.record(db, .productUpdated, data: next.updateEventData(since: current))
             return next
         }
     }
