@@ -6,14 +6,20 @@ import GRDB
 public enum SQLiteDatabase {
     /// Opens the database and makes its checkpointer (see `WALCheckpointer`), a service the
     /// application runs beside the workers; none for a read-only database. The writer connection
-    /// checkpoints itself once the WAL holds `autocheckpointPages` pages (4 KiB each).
+    /// checkpoints itself once the WAL holds `autocheckpointBytes` of pages.
     public static func openWithCheckpointer(
-        path: String, options: SQLiteOptions, migrator: DatabaseMigrator, autocheckpointPages: Int = 4000
+        path: String, options: SQLiteOptions, migrator: DatabaseMigrator, autocheckpointBytes: Int = 16 << 20
     ) throws -> (pool: DatabasePool, checkpointer: WALCheckpointer?) {
         let pool = try open(path: path, options: options, migrator: migrator)
         guard !options.readOnly else { return (pool, nil) }
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)") }
+        try pool.writeWithoutTransaction { db in try setAutocheckpoint(db, bytes: autocheckpointBytes) }
         return (pool, try WALCheckpointer(path: path))
+    }
+
+    /// `wal_autocheckpoint` counts pages: the same WAL size whatever page size the file has.
+    public static func setAutocheckpoint(_ db: Database, bytes: Int) throws {
+        let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+        try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1, bytes / pageSize))")
     }
 
     /// Read-only (`options.readOnly`): the file must exist; nothing is created, locked or
@@ -67,6 +73,8 @@ public enum SQLiteDatabase {
             // each statement, and on disk that is several page writes per row (measured: 7
             // `pwrite` calls per imported row, most of the import's time).
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Only takes effect before the file's first page is written (before WAL is set).
+            if let pageSize = options.pageSize { try db.execute(sql: "PRAGMA page_size = \(pageSize)") }
         }
         return configuration
     }

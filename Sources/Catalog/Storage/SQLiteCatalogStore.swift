@@ -23,13 +23,21 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     /// Woken once a transaction that wrote webhook events committed: the relay waits on it.
     let eventsRecorded = WakeableSleep()
 
+    /// The page size of a new catalogue: an import writes a quarter of the pages it would at
+    /// SQLite's 4 KiB, each WAL frame a quarter of the syscalls (measured: the 500k import's
+    /// merge 2.05 s → 1.55 s; 32 and 64 KiB gained nothing more). A catalogue made before keeps
+    /// its 4 KiB pages.
+    static let pageSize = 16384
+
     /// Opens (creating and migrating if needed) the catalogue at `path`. `probe` says why the
     /// directory cannot be written when a write fails (default: the file's own directory).
     public init(path: String, options: SQLiteOptions = SQLiteOptions(), probe: StorageProbe? = nil) throws {
         let probe = probe ?? StorageProbe(databases: [path])
+        var options = options
+        options.pageSize = Self.pageSize
         do {
             (pool, checkpointer) = try SQLiteDatabase.openWithCheckpointer(
-                path: path, options: options, migrator: Self.migrator, autocheckpointPages: Self.shortWriteCheckpointPages)
+                path: path, options: options, migrator: Self.migrator, autocheckpointBytes: Self.shortWriteCheckpointBytes)
         } catch {
             throw Self.catalogError(error, probe: probe)
         }

@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Catalog
+
+/// The SQLite catalogue's file: the page size a new one gets, and the WAL thresholds that
+/// follow the page size of the file it opens.
+@Suite struct SQLiteCatalogFileTests {
+    private func withDirectory(_ body: (URL) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(directory)
+    }
+
+    private func pragma(_ store: SQLiteCatalogStore, _ name: String) throws -> Int? {
+        try store.writerConnection { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+
+    @Test func aNewCatalogueHas16KiBPagesAndCheckpointsByBytes() throws {
+        try withDirectory { directory in
+            let store = try SQLiteCatalogStore(path: directory.appendingPathComponent("catalog.sqlite").path)
+            #expect(try pragma(store, "page_size") == 16384)
+            // 1 MiB between long operations, 16 MiB while an import writes.
+            #expect(try pragma(store, "wal_autocheckpoint") == 64)
+            try store.beginBulkWrites()
+            #expect(try pragma(store, "wal_autocheckpoint") == 1024)
+            store.endBulkWrites()
+            #expect(try pragma(store, "wal_autocheckpoint") == 64)
+        }
+    }
+
+    @Test func aCatalogueMadeWith4KiBPagesKeepsThem() throws {
+        try withDirectory { directory in
+            let path = directory.appendingPathComponent("catalog.sqlite").path
+            // A catalogue as releases before 16 KiB pages made it: SQLite's default page size, WAL.
+            let old = try DatabaseQueue(path: path)
+            try old.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "CREATE TABLE marker (x INTEGER)")
+            }
+            try old.close()
+            let store = try SQLiteCatalogStore(path: path)
+            #expect(try pragma(store, "page_size") == 4096)
+            #expect(try pragma(store, "wal_autocheckpoint") == 256)
+            #expect(try store.writerConnection { db in try db.tableExists("products") })
+        }
+    }
+}
