@@ -19,6 +19,18 @@ public enum UUIDv7 {
     /// A new id, lowercase `xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx`, later than every id this
     /// process made before.
     public static func make(at date: Date = Date()) -> String {
+        String(unsafeUninitializedCapacity: textLength) { buffer in
+            make(into: UnsafeMutableRawPointer(buffer.baseAddress!), at: date)
+            return textLength
+        }
+    }
+
+    /// The characters of an id's text form.
+    public static let textLength = 36
+
+    /// Writes a new id's text form (`textLength` bytes, as `make()` returns) at `destination`,
+    /// without an allocation: the import makes one for every product it may create.
+    public static func make(into destination: UnsafeMutableRawPointer, at date: Date = Date()) {
         var millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         let (counter, tail): (UInt16, UInt64) = state.withLock { state in
             if millis <= state.lastMillis {
@@ -37,46 +49,37 @@ public enum UUIDv7 {
             }
             return (state.counter, state.random.next())
         }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 {
-            bytes[index] = UInt8((millis >> (8 * (5 - index))) & 0xFF)
-        }
-        bytes[6] = 0x70 | UInt8((counter >> 8) & 0x0F)
-        bytes[7] = UInt8(counter & 0xFF)
-        for index in 8..<16 {
-            bytes[index] = UInt8((tail >> (8 * (15 - index))) & 0xFF)
-        }
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        return format(bytes)
+        // 48 bits of milliseconds, version 7 and the counter, variant 10 and 62 random bits.
+        let high = millis << 16 | 0x7000 | UInt64(counter & 0x0FFF)
+        let low = 0x8000_0000_0000_0000 | (tail & 0x3FFF_FFFF_FFFF_FFFF)
+        format(high: high, low: low, into: destination)
     }
 
     /// The smallest id of `date`'s millisecond: every id made at or after `date` sorts at or
     /// above it (ids never go back in time: `make` keeps them increasing).
     public static func lowerBound(at date: Date) -> String {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 {
-            bytes[index] = UInt8((millis >> (8 * (5 - index))) & 0xFF)
+        return String(unsafeUninitializedCapacity: textLength) { buffer in
+            format(high: millis << 16, low: 0, into: UnsafeMutableRawPointer(buffer.baseAddress!))
+            return textLength
         }
-        return format(bytes)
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
-
-    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase (UUID.uuidString goes through printf).
-    private static func format(_ bytes: [UInt8]) -> String {
-        String(unsafeUninitializedCapacity: 36) { buffer in
-            var index = 0
-            for (position, byte) in bytes.enumerated() {
-                if position == 4 || position == 6 || position == 8 || position == 10 {
-                    buffer[index] = UInt8(ascii: "-")
-                    index += 1
-                }
-                buffer[index] = hex[Int(byte >> 4)]
-                buffer[index + 1] = hex[Int(byte & 0x0F)]
-                index += 2
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase, from the id's 128 bits, high first
+    /// (UUID.uuidString goes through printf).
+    private static func format(high: UInt64, low: UInt64, into destination: UnsafeMutableRawPointer) {
+        let hex: StaticString = "0123456789abcdef"
+        let digits = hex.utf8Start
+        var index = 0
+        for nibble in 0..<32 {
+            if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                destination.storeBytes(of: UInt8(ascii: "-"), toByteOffset: index, as: UInt8.self)
+                index += 1
             }
-            return 36
+            let word = nibble < 16 ? high : low
+            let value = Int((word >> (60 - 4 * UInt64(nibble % 16))) & 0xF)
+            destination.storeBytes(of: digits[value], toByteOffset: index, as: UInt8.self)
+            index += 1
         }
     }
 

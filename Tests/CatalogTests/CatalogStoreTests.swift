@@ -221,15 +221,17 @@ final class CatalogStoreFixture {
         _ transaction: any ImportTransaction, sku: String, name: String, description: String? = nil, active: Bool? = nil
     ) throws {
         let (key, skuBytes, nameBytes) = (Array(sku.lowercased().utf8), Array(sku.utf8), Array(name.utf8))
-        let descriptionBytes = description.map { Array($0.utf8) }
-        try key.withUnsafeBytes { key in
-            try skuBytes.withUnsafeBytes { sku in
-                try nameBytes.withUnsafeBytes { name in
-                    guard let descriptionBytes else {
-                        return try transaction.write(ImportedProduct(key: key, sku: sku, name: name, description: nil, active: active))
-                    }
-                    try descriptionBytes.withUnsafeBytes { description in
-                        try transaction.write(ImportedProduct(key: key, sku: sku, name: name, description: description, active: active))
+        let (id, descriptionBytes) = (Array(UUIDv7.make().utf8), description.map { Array($0.utf8) } ?? [])
+        try id.withUnsafeBytes { id in
+            try key.withUnsafeBytes { key in
+                try skuBytes.withUnsafeBytes { sku in
+                    try nameBytes.withUnsafeBytes { name in
+                        try descriptionBytes.withUnsafeBytes { descriptionView in
+                            let product = ImportedProduct(
+                                id: id, key: key, sku: sku, name: name, description: description == nil ? nil : descriptionView,
+                                active: active)
+                            try transaction.write([product])
+                        }
                     }
                 }
             }

@@ -17,6 +17,26 @@ import Testing
         }
     }
 
+    @Test func anIdWrittenIntoABufferIsTheSameFormAndKeepsTheOrder() {
+        // The import writes its products' ids into its own buffers (no String per id).
+        var ids: [String] = []
+        var buffer = [UInt8](repeating: 0, count: UUIDv7.textLength)
+        for index in 0..<2000 {
+            if index.isMultiple(of: 2) {
+                ids.append(UUIDv7.make())
+            } else {
+                buffer.withUnsafeMutableBytes { UUIDv7.make(into: $0.baseAddress!) }
+                ids.append(String(decoding: buffer, as: UTF8.self))
+            }
+        }
+        #expect(ids == ids.sorted() && Set(ids).count == ids.count)
+        for id in ids.prefix(4) {
+            #expect(JobID.isValid(id) && id == id.lowercased() && Array(id)[14] == "7" && "89ab".contains(Array(id)[19]))
+        }
+        // 10^12 ms is 0xe8d4a51000: the first 48 bits, in the text's first 12 digits.
+        #expect(UUIDv7.lowerBound(at: Date(timeIntervalSince1970: 1_000_000_000)) == "00e8d4a5-1000-0000-0000-000000000000")
+    }
+
     @Test func timestampPrefixFollowsTheClock() {
         let early = JobID.make(at: Date(timeIntervalSince1970: 1_000_000_000))
         let late = JobID.make(at: Date(timeIntervalSince1970: 2_000_000_000))

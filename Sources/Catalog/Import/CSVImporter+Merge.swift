@@ -6,31 +6,42 @@ import Foundation
 extension CSVImporter {
     func merge(_ merger: RunMerger, after resumeKey: [UInt8]?) throws {
         try store.beginBulkWrites()
-        var skipping = resumeKey != nil
-        // The last key written, copied into storage kept across rows (one allocation, not one per row).
+        let pipeline = try MergePipeline(merger: merger, after: resumeKey, makesIDs: !options.dryRun)
+        pipeline.start()
+        defer { pipeline.stop() }
+        /// The chunk being written, and its next key.
+        var chunk: MergedChunk?
+        var position = 0
+        var products: [ImportedProduct] = []
+        products.reserveCapacity(MergedChunk.capacity)
+        // The last key written, copied into storage kept across batches.
         var lastKey: [UInt8] = []
         /// Writes the next batch; returns whether the merge has more.
         func batch(_ transaction: any ImportTransaction) throws -> Bool {
             var written = 0
             var occurrences = 0
-            while written < options.batchRows, let merged = try merger.next() {
-                let record = merged.record
-                if skipping, let resumeKey {
-                    if resumeKey.withUnsafeBytes({ RunRecord.compareKeys(record.key, $0) }) <= 0 { continue }
-                    skipping = false
+            while written < options.batchRows {
+                if chunk == nil || position == chunk!.count {
+                    if let chunk { pipeline.recycle(chunk) }
+                    chunk = try pipeline.next()
+                    position = 0
                 }
-                if options.dryRun {
-                    try transaction.probe(key: record.key)
-                } else {
-                    try transaction.write(
-                        ImportedProduct(
-                            key: record.key, sku: record.sku, name: record.name, description: record.description,
-                            active: record.active))
+                guard let current = chunk else { break }
+                let end = min(current.count, position + options.batchRows - written)
+                products.removeAll(keepingCapacity: true)
+                for index in position..<end {
+                    occurrences += current.occurrences(at: index)
+                    if options.dryRun {
+                        try transaction.probe(key: current.record(at: index).key)
+                    } else {
+                        products.append(current.product(at: index))
+                    }
                 }
-                occurrences += merged.occurrences
-                written += 1
+                if !products.isEmpty { try transaction.write(products) }
+                written += end - position
+                position = end
                 lastKey.removeAll(keepingCapacity: true)
-                lastKey.append(contentsOf: record.key)
+                lastKey.append(contentsOf: current.record(at: end - 1).key)
             }
             // Each key of the batch is one product: created if it was new, else updated once per row.
             let created = try transaction.endBatch()

@@ -4,9 +4,10 @@
 /// A backend may write each product at once (SQLite) or hold the batch and write it whole at
 /// `endBatch` (PostgreSQL's `COPY`).
 public protocol ImportTransaction {
-    /// Inserts the product, or updates the one with its key (the SKU's casing, the name, and the
-    /// description and active flag when the file has them).
-    func write(_ product: ImportedProduct) throws
+    /// Inserts each product, or updates the one with its key (the SKU's casing, the name, and
+    /// the description and active flag when the file has them). The products' keys are distinct
+    /// and in key order; their views are valid during the call.
+    func write(_ products: [ImportedProduct]) throws
 
     /// Dry run: looks the key up, writing nothing.
     func probe(key: UnsafeRawBufferPointer) throws
@@ -18,9 +19,11 @@ public protocol ImportTransaction {
     func checkpoint(_ checkpoint: ImportCheckpoint) throws
 }
 
-/// One product of an import, as views into the merge's buffers: valid until the merge moves on,
-/// bound to the statement without a copy.
+/// One product of an import, as views into the merge's buffers: bound to the statement without
+/// a copy.
 public struct ImportedProduct {
+    /// A new UUIDv7 (text form): the product's id if this write creates it.
+    public var id: UnsafeRawBufferPointer
     /// The Unicode lowercase SKU: the product's identity.
     public var key: UnsafeRawBufferPointer
     /// The SKU as written in the file's last row for the key.
@@ -32,9 +35,10 @@ public struct ImportedProduct {
     public var active: Bool?
 
     public init(
-        key: UnsafeRawBufferPointer, sku: UnsafeRawBufferPointer, name: UnsafeRawBufferPointer,
+        id: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, sku: UnsafeRawBufferPointer, name: UnsafeRawBufferPointer,
         description: UnsafeRawBufferPointer?, active: Bool?
     ) {
+        self.id = id
         self.key = key
         self.sku = sku
         self.name = name

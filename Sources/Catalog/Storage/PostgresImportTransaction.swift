@@ -36,15 +36,19 @@ final class PostgresImportTransaction: ImportTransaction {
             """)
     }
 
-    func write(_ product: ImportedProduct) throws {
-        note(product.key)
-        rows.field(UUIDv7.make())
-        rows.field(product.key)
-        rows.field(product.sku)
-        rows.field(product.name)
-        if let description = product.description { rows.field(description) } else { rows.null() }
-        rows.field(product.active)
-        rows.endRow()
+    func write(_ products: [ImportedProduct]) throws {
+        guard let first = products.first, let last = products.last else { return }
+        if firstKey == nil { firstKey = String(decoding: first.key, as: UTF8.self) }
+        lastKey = String(decoding: last.key, as: UTF8.self)
+        for product in products {
+            rows.field(product.id)
+            rows.field(product.key)
+            rows.field(product.sku)
+            rows.field(product.name)
+            if let description = product.description { rows.field(description) } else { rows.null() }
+            rows.field(product.active)
+            rows.endRow()
+        }
     }
 
     func probe(key: UnsafeRawBufferPointer) throws {
