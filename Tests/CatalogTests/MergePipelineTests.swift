@@ -125,3 +125,45 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 5)
     }
 }
+
+/// The read's sorter: runs in the order the rows came, a spill that cannot write.
+@Suite struct RunSorterTests {
+    @Test func runsKeepTheFileOrderSoTheLastRowWins() throws {
+        let scratch = try ScratchFile(directory: NSTemporaryDirectory())
+        let sorter = RunSorter(scratch: scratch, memoryLimit: 4 << 10)
+        // The same ten keys again and again: every run holds each, and the merge must take the
+        // record of the last run (the file's last row) for each.
+        for pass in 0..<200 {
+            for key in 0..<10 {
+                let bytes = Array("k\(key)".utf8)
+                try sorter.add(RowFields(key: bytes[...], sku: bytes[...], name: Array("n\(pass)".utf8)[...], description: nil, active: nil))
+            }
+        }
+        try sorter.finish()
+        #expect(sorter.runs.count > 20)
+        #expect(zip(sorter.runs, sorter.runs.dropFirst()).allSatisfy { $0.offset + $0.length == $1.offset })
+        let merger = try RunMerger(scratch: scratch, runs: sorter.runs, memoryLimit: 64 << 10)
+        var names: [String] = []
+        var rows = 0
+        while let merged = try merger.next() {
+            names.append(String(decoding: merged.record.name, as: UTF8.self))
+            rows += merged.occurrences
+        }
+        #expect(names == Array(repeating: "n199", count: 10))
+        #expect(rows == 2000)
+    }
+
+    @Test func aSpillThatCannotWriteFailsTheReadWithTheDisksError() throws {
+        let full = open("/dev/full", O_RDWR)
+        try #require(full >= 0)
+        let sorter = RunSorter(scratch: ScratchFile(adopting: full), memoryLimit: 4 << 10)
+        let error = #expect(throws: ImportFailure.self) {
+            for row in 0..<10_000 {
+                let bytes = Array("key-\(row)".utf8)
+                try sorter.add(RowFields(key: bytes[...], sku: bytes[...], name: bytes[...], description: nil, active: nil))
+            }
+            try sorter.finish()
+        }
+        #expect(error?.message.contains("No space left on device") == true)
+    }
+}

@@ -18,6 +18,11 @@ final class ScratchFile {
         self.descriptor = descriptor
     }
 
+    /// Adopts an open descriptor (closed with the file): a test's `/dev/full`, a disk with no room.
+    init(adopting descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
     deinit {
         close(descriptor)
     }
