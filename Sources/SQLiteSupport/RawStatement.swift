@@ -103,5 +103,11 @@ public final class RawStatement {
         return String(cString: pointer)
     }
 
+    /// The column's text as bytes, without a copy: valid until the next step or reset.
+    public func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        guard let pointer = sqlite3_column_text(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
     public func reset() { sqlite3_reset(handle) }
 }

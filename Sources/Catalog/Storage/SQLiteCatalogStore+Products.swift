@@ -42,7 +42,14 @@ extension SQLiteCatalogStore {
         let unfiltered = conditions.isEmpty
         let activeOnly = conditions.count == 1 && filter.active != nil
         let active = filter.active
+        let skuRange = filter.skuPrefix?.isEmpty == false
         return try await read { db in
+            if !unfiltered && !activeOnly && offset + limit <= Self.singlePassRows {
+                let (total, newest) = try Self.countAndNewest(
+                    db, whereClause, filterArguments, newestFirst: skuRange ? "sku_key DESC" : "id DESC", ordered: !skuRange,
+                    cursor: cursor, keep: offset + limit)
+                return (try Self.products(db, ids: Array(newest.dropFirst(offset))), total)
+            }
             let total: Int
             if unfiltered || activeOnly {
                 // The product count is kept in catalog_stats; inactive products (usually few) are
@@ -73,6 +80,51 @@ extension SQLiteCatalogStore {
             ).map(Self.product)
             return (items, total)
         }
+    }
+
+    /// Pages reaching this far (offset + limit) into a filter's products are found in the same
+    /// pass that counts them.
+    static let singlePassRows = 2000
+
+    /// One pass over the products a filter matches: how many there are, and the newest `keep`
+    /// ids before the cursor, newest first. Counting, then sorting the matches by id for the
+    /// page, walked them twice (measured, `?sku=p`, 44,357 products: 4 ms to count, 15 ms for
+    /// the page's sort). The pass walks `newestFirst`: with a SKU prefix, the key range
+    /// backwards — an import makes its ids in key order, so the newest ids tend to come first
+    /// and are rarely replaced; otherwise the table by id, newest first (`ordered`: the first
+    /// `keep` are the page).
+    static func countAndNewest(
+        _ db: Database, _ whereClause: String, _ arguments: [String], newestFirst order: String, ordered: Bool, cursor: String?,
+        keep: Int
+    ) throws -> (total: Int, ids: [String]) {
+        guard let connection = db.sqliteConnection else { throw CatalogError.storage("the catalogue database is closed") }
+        let statement = try RawStatement(connection: connection, sql: "SELECT id FROM products \(whereClause) ORDER BY \(order)")
+        for (index, argument) in arguments.enumerated() { statement.bindText(Int32(index + 1), argument) }
+        defer { statement.reset() }
+        let before = cursor.map { Array($0.utf8) }
+        var total = 0
+        var page: [String] = []
+        var newest = NewestIDs(capacity: ordered ? 0 : keep)
+        while try statement.step() {
+            total += 1
+            let id = statement.bytes(0)
+            if let before, NewestIDs.compare(id, before) >= 0 { continue }
+            if !ordered {
+                newest.offer(id)
+            } else if page.count < keep {
+                page.append(String(decoding: id, as: UTF8.self))
+            }
+        }
+        return (total, ordered ? page : newest.newestFirst)
+    }
+
+    /// The products with these ids, in the ids' order (newest first).
+    static func products(_ db: Database, ids: [String]) throws -> [Product] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM products WHERE id IN (\(marks)) ORDER BY id DESC", arguments: StatementArguments(ids)
+        ).map(Self.product)
     }
 
     static func product(_ row: Row) -> Product {
