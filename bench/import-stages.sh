@@ -5,7 +5,7 @@
 #   - copying the file into the uploads directory: `cp` of the file within the data directory's
 #     filesystem (what `importer import` does before it submits);
 #   - reading (parse, validate, sort into runs) and merging (runs merged, batches written and
-#     committed): the import's own `stages` in its result;
+#     committed), with the merge's parts: the import's own `stages` in its result;
 #   - the rest: the lock, the records, the task's pick-up.
 # Then the same for the second import of the file (every row an update). With PERF=1 the worker
 # runs under `perf record` and the top symbols of the merge are printed (where SQLite's time goes).
@@ -57,6 +57,14 @@ row("start-up, submission, the wait's polling (a one-row import)", tiny, tiny)
 row("copy into uploads (cp)", copy, copy)
 row("read: parse, validate, sort into runs", stages[0]["read_seconds"], stages[1]["read_seconds"])
 row("merge: runs merged, batches written and committed", stages[0]["merge_seconds"], stages[1]["merge_seconds"])
+parts = [("wait_seconds", "the writer waiting for the merge thread (runs merged, ids made)"),
+         ("write_seconds", "products written: SQLite's statements into its page cache"),
+         ("checkpoint_seconds", "checkpoints (the import record's row)"),
+         ("commit_seconds", "transactions: begin, fence, product count, commit (pages into the WAL)")]
+for key, name in parts:
+    row("— " + name, stages[0][key], stages[1][key])
+row("— the rest of the merge (progress, cancellation checks)",
+    *[s["merge_seconds"] - sum(s[key] for key, _ in parts) for s in stages])
 rest = [total - tiny - copy - s["read_seconds"] - s["merge_seconds"] for total, s in zip((first, again), stages)]
 row("the rest: pick-up, lock, records", rest[0], rest[1])
 print(f"| **end to end** | **{first:.2f}** | | **{again:.2f}** | |")

@@ -25,6 +25,8 @@ public final class CSVImporter {
     let scratchDirectory: String
     private let lock: CatalogLock
     var counts = Counts()
+    /// Where the time went (the result's `stages`).
+    var stages = ImportStages()
     private var lastProgress = Date.distantPast
     var lastCancellationCheck = Date()
     private let started = Date()
@@ -121,17 +123,19 @@ public final class CSVImporter {
 
         let scratch = try ScratchFile(directory: scratchDirectory)
         let sorter = RunSorter(scratch: scratch, memoryLimit: options.sortMemoryBytes)
-        let clock = ContinuousClock()
-        let readStart = clock.now
+        let readStart = ContinuousClock.now
         let errors = try readFile(parser, RowValidator(header: header), into: sorter)
         try recordRead(errors: errors)
-        let mergeStart = clock.now
+        let mergeStart = ContinuousClock.now
+        stages.read = mergeStart - readStart
         let merger = try RunMerger(scratch: scratch, runs: sorter.runs, memoryLimit: options.sortMemoryBytes / 2)
         try merge(merger, after: resumeKey)
-        return ImportSummary(
+        stages.merge = ContinuousClock.now - mergeStart
+        var summary = ImportSummary(
             importID: importID, created: counts.created, updated: counts.updated, skipped: counts.skipped,
-            rowsProcessed: counts.rows, durationSeconds: Date().timeIntervalSince(started),
-            readSeconds: (mergeStart - readStart).seconds, mergeSeconds: (clock.now - mergeStart).seconds)
+            rowsProcessed: counts.rows, durationSeconds: Date().timeIntervalSince(started))
+        summary.stages = stages
+        return summary
     }
 
     /// Gives the import's memory back: the store's write cache, and freed buffers go back to
