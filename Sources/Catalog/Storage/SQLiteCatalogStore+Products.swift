@@ -91,8 +91,8 @@ extension SQLiteCatalogStore {
     /// page, walked them twice (measured, `?sku=p`, 44,357 products: 4 ms to count, 15 ms for
     /// the page's sort). The pass walks `newestFirst`: with a SKU prefix, the key range
     /// backwards — an import makes its ids in key order, so the newest ids tend to come first
-    /// and are rarely replaced; otherwise the table by id, newest first (`ordered`: the first
-    /// `keep` are the page).
+    /// and are rarely replaced; otherwise (`ordered`) the table by id, newest first, where the
+    /// first `keep` matches are the page and SQLite counts the rest itself.
     static func countAndNewest(
         _ db: Database, _ whereClause: String, _ arguments: [String], newestFirst order: String, ordered: Bool, cursor: String?,
         keep: Int
@@ -109,13 +109,21 @@ extension SQLiteCatalogStore {
             total += 1
             let id = statement.bytes(0)
             if let before, NewestIDs.compare(id, before) >= 0 { continue }
-            if !ordered {
+            guard ordered else {
                 newest.offer(id)
-            } else if page.count < keep {
-                page.append(String(decoding: id, as: UTF8.self))
+                continue
             }
+            page.append(String(decoding: id, as: UTF8.self))
+            if page.count == keep { break }
         }
-        return (total, ordered ? page : newest.newestFirst)
+        guard ordered else { return (total, newest.newestFirst) }
+        // The page is full: every match not yet seen is older than its last id.
+        if page.count == keep, let last = page.last {
+            let conditions = whereClause.isEmpty ? "WHERE id < ?" : whereClause + " AND id < ?"
+            total += try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM products \(conditions)", arguments: StatementArguments(arguments + [last])) ?? 0
+        }
+        return (total, page)
     }
 
     /// The products with these ids, in the ids' order (newest first).
