@@ -33,15 +33,8 @@ struct NewestIDs {
     /// Newest first, as text.
     var newestFirst: [String] { ascending.reversed().map { String(decoding: $0, as: UTF8.self) } }
 
-    /// SQLite's BINARY order: bytes, then length.
+    /// SQLite's BINARY order: bytes, then length (as the import's keys compare).
     static func compare(_ left: UnsafeRawBufferPointer, _ right: [UInt8]) -> Int {
-        right.withUnsafeBytes { right in
-            let common = min(left.count, right.count)
-            if common > 0, let a = left.baseAddress, let b = right.baseAddress {
-                let order = memcmp(a, b, common)
-                if order != 0 { return Int(order) }
-            }
-            return left.count - right.count
-        }
+        right.withUnsafeBytes { RunRecord.compareKeys(left, $0) }
     }
 }
