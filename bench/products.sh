@@ -7,21 +7,19 @@
 #     4 connections, each a request every 10 ms, ~400/s — its p99); then once more with the
 #     listing under saturating load (4 connections without pause) on a second catalogue.
 # Prints a table (measure, ours, target). Every step is bounded; the server is stopped by its pid.
-# Usage: bench/products.sh [ROWS]   (default 500000; needs wrk, sqlite3, curl, python3)
+# Usage: [BENCH_BINARY=path] bench/products.sh [ROWS]   (default 500000; needs wrk, sqlite3, curl, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-500000}
-for tool in wrk sqlite3 curl; do
-    command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
-done
+. bench/common.sh
+need wrk sqlite3 curl
 work=$(mktemp -d)
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
 log() { echo "== $*" >&2; }
 
-log "release build"
-swift build -c release >/dev/null 2>&1
-bin=$PWD/.build/release/importer
+[ -n "${BENCH_BINARY:-}" ] || log "release build"
+importer_binary
 python3 ../shared/tools/gen_products.py "$rows" "$work/products.csv" >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin" serve --data-dir "$work/data" --port "$port" --log-level warning >"$work/serve.log" 2>&1 &

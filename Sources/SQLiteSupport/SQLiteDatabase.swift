@@ -7,12 +7,21 @@ public enum SQLiteDatabase {
     /// Opens the database and makes its checkpointer (see `WALCheckpointer`), a service the
     /// application runs beside the workers; none for a read-only database. The writer connection
     /// checkpoints itself once the WAL holds `autocheckpointBytes` of pages.
+    /// `autocheckpointPages`, when given, sets the writer's threshold in frames instead of
+    /// `autocheckpointBytes`.
     public static func openWithCheckpointer(
-        path: String, options: SQLiteOptions, migrator: DatabaseMigrator, autocheckpointBytes: Int = 16 << 20
+        path: String, options: SQLiteOptions, migrator: DatabaseMigrator, autocheckpointBytes: Int = 16 << 20,
+        autocheckpointPages: Int? = nil
     ) throws -> (pool: DatabasePool, checkpointer: WALCheckpointer?) {
         let pool = try open(path: path, options: options, migrator: migrator)
         guard !options.readOnly else { return (pool, nil) }
-        try pool.writeWithoutTransaction { db in try setAutocheckpoint(db, bytes: autocheckpointBytes) }
+        try pool.writeWithoutTransaction { db in
+            if let autocheckpointPages {
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)")
+            } else {
+                try setAutocheckpoint(db, bytes: autocheckpointBytes)
+            }
+        }
         return (pool, try WALCheckpointer(path: path))
     }
 

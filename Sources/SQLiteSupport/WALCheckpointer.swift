@@ -20,7 +20,12 @@ public final class WALCheckpointer: Service, Sendable {
     private let maxWALBytes: Int
     private let queue = DispatchQueue(label: "importer.checkpoint", qos: .utility)
 
-    public init(path: String, interval: TimeInterval = 0.2, maxWALBytes: Int = 256 << 20) throws {
+    /// Every 50 ms: the writer's own checkpoint then finds at most 50 ms of frames left to copy
+    /// and sync. Measured together with the catalogue's short-write threshold in frames (256,
+    /// not 64 frames of 16 KiB): the webhook pool's attempt records waited 2.3–2.5 ms for the
+    /// writer instead of 4.1–4.4 ms; the queue benchmark's drain and longest write transaction
+    /// were no worse at 50 ms than at 200 ms.
+    public init(path: String, interval: TimeInterval = 0.05, maxWALBytes: Int = 256 << 20) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         self.connection = try DatabaseQueue(path: path, configuration: configuration)

@@ -4,8 +4,8 @@ import Testing
 
 @testable import Catalog
 
-/// The SQLite catalogue's file: the page size a new one gets, and the WAL thresholds that
-/// follow the page size of the file it opens.
+/// The SQLite catalogue's file: the page size a new one gets, and the WAL thresholds: frames
+/// between long operations, bytes (so frames that follow the file's page size) while one writes.
 @Suite struct SQLiteCatalogFileTests {
     private func withDirectory(_ body: (URL) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cf-\(UUID().uuidString)")
@@ -18,16 +18,16 @@ import Testing
         try store.writerConnection { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
-    @Test func aNewCatalogueHas16KiBPagesAndCheckpointsByBytes() throws {
+    @Test func aNewCatalogueHas16KiBPagesAndItsThresholds() throws {
         try withDirectory { directory in
             let store = try SQLiteCatalogStore(path: directory.appendingPathComponent("catalog.sqlite").path)
             #expect(try pragma(store, "page_size") == 16384)
-            // 1 MiB between long operations, 16 MiB while an import writes.
-            #expect(try pragma(store, "wal_autocheckpoint") == 64)
+            // 256 frames (4 MiB) between long operations, 16 MiB while an import writes.
+            #expect(try pragma(store, "wal_autocheckpoint") == 256)
             try store.beginBulkWrites()
             #expect(try pragma(store, "wal_autocheckpoint") == 1024)
             store.endBulkWrites()
-            #expect(try pragma(store, "wal_autocheckpoint") == 64)
+            #expect(try pragma(store, "wal_autocheckpoint") == 256)
         }
     }
 
@@ -43,6 +43,10 @@ import Testing
             try old.close()
             let store = try SQLiteCatalogStore(path: path)
             #expect(try pragma(store, "page_size") == 4096)
+            #expect(try pragma(store, "wal_autocheckpoint") == 256)
+            try store.beginBulkWrites()
+            #expect(try pragma(store, "wal_autocheckpoint") == 4096)
+            store.endBulkWrites()
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
             #expect(try store.writerConnection { db in try db.tableExists("products") })
         }

@@ -87,7 +87,7 @@ extension SQLiteCatalogStore {
     public func recordAttempt(deliveryID: String, result: AttemptResult, verdict: AttemptVerdict, autoDisableAfter: Int) throws
         -> WebhookDelivery
     {
-        try writeSync { db in
+        try groupWriteSync { db in
             guard
                 var delivery = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE id = ?"), arguments: [deliveryID])
                     .map(Self.delivery)
