@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "CatalogTests",
             dependencies: [
-                "Catalog", "TaskQueue", "Common", "TestSupport", "FuzzTargets", "PostgresSupport",
+                "Catalog", "TaskQueue", "Common", "TestSupport", "FuzzTargets", "PostgresSupport", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import Catalog
+@testable import SQLiteSupport
 
 /// The SQLite catalogue's file: the page size a new one gets, and the WAL thresholds: frames
 /// between long operations, bytes (so frames that follow the file's page size) while one writes.
@@ -50,5 +51,22 @@ import Testing
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
             #expect(try store.writerConnection { db in try db.tableExists("products") })
         }
+    }
+
+    @Test func theBackgroundCheckpointRunsOnlyWhenTheWALChanged() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteCatalogStore(path: directory.appendingPathComponent("catalog.sqlite").path)
+        let checkpointer = try #require(store.checkpointer)
+        func write() throws {
+            try store.writerConnection { db in try db.execute(sql: "CREATE TABLE IF NOT EXISTS marker (x); INSERT INTO marker VALUES (1)") }
+        }
+        try write()
+        #expect(await checkpointer.checkpoint(), "the WAL holds a new commit")
+        #expect(await !checkpointer.checkpoint(), "nothing was written since")
+        #expect(await !checkpointer.checkpoint())
+        try write()
+        #expect(await checkpointer.checkpoint(), "a write after the last checkpoint")
     }
 }
