@@ -6,10 +6,11 @@ import Synchronization
 
 /// Copies WAL frames into the database from its own connection every `interval` (PASSIVE: it
 /// never waits for locks), so that SQLite's automatic checkpoint, which runs in the committing
-/// writer once the WAL passes 4,000 pages (16 MB), finds almost nothing left to copy: commits
-/// stay short (STACK.md) and, that checkpoint being complete, the WAL restarts from its
-/// beginning and stays bounded. Past `maxWALBytes` (another process writing without pause) it
-/// runs a TRUNCATE checkpoint, which waits for writers and empties the WAL.
+/// writer once the WAL passes 16 MB (the catalogue's: 256 frames between long operations), finds
+/// little left to copy: commits stay short (STACK.md) and, that checkpoint being complete, the
+/// WAL restarts from its beginning and stays bounded. Past `maxWALBytes` (another process
+/// writing without pause) it runs a TRUNCATE checkpoint, which waits for writers and empties the
+/// WAL.
 ///
 /// A service of the application: it runs while the process serves and stops last, after the
 /// workers' final writes. The checkpoint itself blocks, so it runs on a queue of its own, never
@@ -25,9 +26,9 @@ public final class WALCheckpointer: Service, Sendable {
 
     /// Every 50 ms: the writer's own checkpoint then finds at most 50 ms of frames left to copy
     /// and sync. Measured together with the catalogue's short-write threshold in frames (256,
-    /// not 64 frames of 16 KiB): the webhook pool's attempt records waited 2.3–2.5 ms for the
-    /// writer instead of 4.1–4.4 ms; the queue benchmark's drain and longest write transaction
-    /// were no worse at 50 ms than at 200 ms.
+    /// not 64 frames of 16 KiB): a webhook attempt record took 2.3–2.5 ms instead of 4.1–4.4 ms,
+    /// most of it waiting for the writer; the queue benchmark's drain and longest write
+    /// transaction were no worse at 50 ms than at 200 ms.
     public init(path: String, interval: TimeInterval = 0.05, maxWALBytes: Int = 256 << 20) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -37,9 +38,9 @@ public final class WALCheckpointer: Service, Sendable {
         self.maxWALBytes = maxWALBytes
     }
 
-    /// While nothing is written, the pause doubles up to this: an idle process wakes ~2 times
-    /// a second per database, not 20 (measured: at a steady 50 ms, `serve` spent 0.53–0.63 s of
-    /// CPU per idle 20 s against 0.39–0.44 s at 200 ms).
+    /// While nothing is written, the pause doubles up to this: an idle process wakes about once
+    /// a second per database, not 20 times (measured, CPU of an idle `serve` over 20 s: 0.53–0.63 s
+    /// at a steady 50 ms, 0.39–0.40 s with this, 0.46–0.55 s at the former steady 200 ms).
     static let idleInterval: TimeInterval = 0.8
 
     public func run() async throws {
@@ -55,8 +56,7 @@ public final class WALCheckpointer: Service, Sendable {
 
     /// One checkpoint if the WAL holds anything and another connection committed since the last
     /// one (`PRAGMA data_version`): PASSIVE, or TRUNCATE past `maxWALBytes` (retried until the
-    /// WAL is small). Returns whether it ran. An idle process then asks SQLite one question 20
-    /// times a second per database.
+    /// WAL is small). Returns whether it ran.
     @discardableResult
     func checkpoint() async -> Bool {
         await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in

@@ -162,8 +162,8 @@ extension SQLiteCatalogStore {
     /// 4,000-frame one (measured with 4 KiB pages: PUT p99 9 ms instead of 36 ms at 16
     /// connections). Counted in frames, not bytes: a checkpoint's cost is its distinct pages'
     /// writes and syncs, and a short write dirties about as many 16 KiB pages as 4 KiB ones.
-    /// At 64 frames (1 MiB of 16 KiB pages) the webhook pool's attempt records checkpointed
-    /// every 7th commit and waited 4.1–4.4 ms for the writer instead of 2.3–2.5 ms.
+    /// At 64 frames (1 MiB of 16 KiB pages) a webhook attempt record checkpointed every 7th
+    /// commit and took 4.1–4.4 ms, most of it waiting for the writer; at 256, 2.3–2.5 ms.
     static let shortWriteCheckpointPages = 256
 
     /// While an import or a bulk delete writes, the writer's own checkpoint runs rarely and finds
