@@ -19,7 +19,7 @@ import Testing
 
         init(
             _ backend: Backend, visibilityTimeout: TimeInterval = 30, grace: TimeInterval = 5, retry: RetryOptions = RetryOptions(),
-            concurrency: Int = 2, maxRunaways: Int = 4, extra: [TaskDefinition] = []
+            concurrency: Int = 2, maxRunaways: Int = 4, pollInterval: TimeInterval = 0.05, extra: [TaskDefinition] = []
         ) throws {
             var policy = StorePolicy()
             policy.visibilityTimeout = visibilityTimeout
@@ -33,7 +33,7 @@ import Testing
             configuration.shutdownGrace = grace
             configuration.maxRunawayTasks = maxRunaways
             configuration.defaultRetry = retry
-            configuration.pollInterval = 0.05
+            configuration.pollInterval = pollInterval
             worker = Worker(configuration: configuration, client: client, logger: Logger(label: "test"))
         }
 
@@ -66,6 +66,24 @@ import Testing
 
     /// Back-to-back jobs on one slot: each ack claims the next job, and the slot's thread runs
     /// the next body right after the previous one (a handover that once crashed a worker).
+    /// A slot whose ack found no next job waits for a ring rather than asking again at once: on
+    /// PostgreSQL each ask is a round trip, and the one after every last job was wasted.
+    @Test func aSlotDoesNotClaimAgainRightAfterItsAckFoundNothing() async throws {
+        let harness = try Harness(.memory, concurrency: 1, pollInterval: 30)
+        let store = try #require(harness.store as? MemoryQueueStore)
+        let first = try await harness.client.submit(TaskSubmission(name: TestTasks.noop)).id
+        try await harness.running {
+            #expect(try await eventually { try await harness.state(first)?.state == .success })
+            try await Task.sleep(for: .milliseconds(300))
+            // The claim that found the first job; its ack looked for the next one.
+            #expect(store.claimCalls == 1)
+            // A job enqueued now still wakes the slot at once.
+            let second = try await harness.client.submit(TaskSubmission(name: TestTasks.noop)).id
+            #expect(try await eventually(timeout: 5) { try await harness.state(second)?.state == .success })
+            #expect(store.claimCalls == 2)
+        }
+    }
+
     @Test(arguments: Backend.durable)
     func oneSlotRunsManyJobsBackToBack(backend: Backend) async throws {
         let harness = try Harness(backend, concurrency: 1)

@@ -20,6 +20,10 @@ public final class MemoryQueueStore: QueueStore {
     let storage = Mutex(Storage())
     /// Beat's schedules and runs (MemoryQueueStore+Schedules).
     let beat = Mutex(MemoryBeatState())
+    /// Calls of `claim` (not the claims made with an ack): on a server each is a round trip.
+    let claims = Atomic<Int>(0)
+
+    public var claimCalls: Int { claims.load(ordering: .relaxed) }
 
     public init(policy: StorePolicy = StorePolicy(), clock: any WallClock = SystemClock()) {
         self.policy = policy
@@ -58,6 +62,12 @@ public final class MemoryQueueStore: QueueStore {
     }
 
     public func claim(queues: [String], excluding names: [String], worker: String) throws -> ClaimedJob? {
+        claims.add(1, ordering: .relaxed)
+        return try takeNext(queues: queues, excluding: names, worker: worker)
+    }
+
+    /// The claim itself, also made by `succeed(thenClaim:)`.
+    private func takeNext(queues: [String], excluding names: [String], worker: String) throws -> ClaimedJob? {
         let now = clock.now()
         return storage.withLock { storage in
             reapLapsedLeases(&storage, now: now)
@@ -184,7 +194,7 @@ public final class MemoryQueueStore: QueueStore {
             finish(&job, now: now)
         }
         guard let queues else { return nil }
-        return try claim(queues: queues, excluding: names, worker: worker)
+        return try takeNext(queues: queues, excluding: names, worker: worker)
     }
 
     public func nextDelayedRun(queues: [String], after now: Date) throws -> Date? {

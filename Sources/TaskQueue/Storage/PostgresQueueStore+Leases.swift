@@ -152,19 +152,18 @@ extension PostgresQueueStore {
         if queues != nil { try reapIfDue(now: now) }
         let at = now.timeIntervalSince1970
         var statement = PostgresStatement()
-        let ack = "importer_ack(\(statement.bind(lease.jobID)), \(statement.bind(lease.token)), \(statement.bind(result.jsonText)), "
-            + "\(statement.bind(at)), \(statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970)))"
+        let ack = "\(statement.bind(lease.jobID)), \(statement.bind(lease.token)), \(statement.bind(result.jsonText)), "
+            + "\(statement.bind(at)), \(statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970))"
         if let queues {
             // The next claim only if the ack stood (a refused ack claims nothing), in the same
-            // statement: one commit per job.
-            let claim = Self.claimCall(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy)
-            statement.sql = """
-                WITH acked AS (SELECT * FROM \(ack))
-                SELECT a.name AS acked_name, a.queue AS acked_queue, a.started_at AS acked_started_at, c.*
-                FROM acked a LEFT JOIN LATERAL \(claim) c ON true
-                """
+            // statement: one commit per job (migration v3; the claim's columns are `claimCall`'s).
+            let until = now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970
+            let claim = "\(statement.bind(queues))::text[], \(statement.bind(names.isEmpty ? nil : names))::text[], "
+                + "\(statement.bind(worker)), \(statement.bind(until))"
+            statement.sql = "SELECT * FROM importer_ack_claim(\(ack), \(claim))"
         } else {
-            statement.sql = "SELECT name AS acked_name, queue AS acked_queue, started_at AS acked_started_at, NULL::text AS id FROM \(ack)"
+            statement.sql =
+                "SELECT name AS acked_name, queue AS acked_queue, started_at AS acked_started_at, NULL::text AS id FROM importer_ack(\(ack))"
         }
         guard let row = try sessionSync({ session in try session.first(statement.query) }) else {
             throw QueueError.staleLease(lease.jobID)
@@ -282,14 +281,7 @@ extension PostgresQueueStore {
     public func nextDelayedRun(queues: [String], after now: Date) throws -> Date? {
         guard !queues.isEmpty else { return nil }
         let due = try sessionSync { session in
-            try session.first(
-                """
-                SELECT MIN(j.run_at) AS due FROM unnest(\(queues)::text[]) AS q(queue)
-                CROSS JOIN LATERAL (
-                    SELECT run_at FROM jobs WHERE state IN ('PENDING','RETRY') AND queue = q.queue COLLATE "C" AND run_at > \(now.timeIntervalSince1970)
-                    ORDER BY run_at LIMIT 1
-                ) j
-                """)?.get("due", as: Double?.self)
+            try session.first("SELECT importer_next_run(\(queues)::text[], \(now.timeIntervalSince1970)) AS due")?.get("due", as: Double?.self)
         }
         return due.map(Date.init(timeIntervalSince1970:))
     }

@@ -205,6 +205,55 @@ extension PostgresQueueStore {
                         """,
                     ]
                 ),
+                (
+                    "v3: the ack with the next claim, and the next delayed run, as functions",
+                    [
+                        // The same reason as v2's: planned at every call as plain statements,
+                        // 0.3 ms (the ack and claim) and 0.6 ms (the next run) of the server's
+                        // time per job, more than half of the latter's whole cost.
+                        """
+                        CREATE FUNCTION importer_ack_claim(p_id text, p_token bigint, p_result text, p_now double precision,
+                            p_expires double precision, p_queues text[], p_excluded text[], p_worker text, p_until double precision)
+                        RETURNS TABLE (acked_name text, acked_queue text, acked_started_at double precision,
+                            id text, name text, args text, kwargs text, queue text, priority bigint, token bigint,
+                            deliveries bigint, retries bigint, enqueued_at double precision, run_at double precision,
+                            lease_until double precision)
+                        LANGUAGE plpgsql AS $$
+                        #variable_conflict use_column
+                        DECLARE
+                            acked record;
+                        BEGIN
+                            SELECT * INTO acked FROM importer_ack(p_id, p_token, p_result, p_now, p_expires);
+                            IF NOT FOUND THEN
+                                RETURN;
+                            END IF;
+                            RETURN QUERY SELECT acked.name, acked.queue, acked.started_at, c.*
+                                FROM importer_claim(p_queues, p_excluded, p_worker, p_now, p_until) c;
+                            IF NOT FOUND THEN
+                                RETURN QUERY SELECT acked.name, acked.queue, acked.started_at, NULL::text, NULL::text, NULL::text,
+                                    NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+                                    NULL::double precision, NULL::double precision, NULL::double precision;
+                            END IF;
+                        END $$
+                        """,
+                        """
+                        CREATE FUNCTION importer_next_run(p_queues text[], p_after double precision) RETURNS double precision
+                        LANGUAGE plpgsql STABLE AS $$
+                        #variable_conflict use_column
+                        DECLARE
+                            due double precision;
+                        BEGIN
+                            SELECT MIN(j.run_at) INTO due FROM unnest(p_queues) AS q(queue)
+                            CROSS JOIN LATERAL (
+                                SELECT w.run_at FROM jobs w
+                                WHERE w.state IN ('PENDING','RETRY') AND w.queue = q.queue COLLATE "C" AND w.run_at > p_after
+                                ORDER BY w.run_at LIMIT 1
+                            ) j;
+                            RETURN due;
+                        END $$
+                        """,
+                    ]
+                ),
             ])
     }()
 }

@@ -131,6 +131,12 @@ final class WorkerSlot: Sendable {
             }
             guard let followUp = execute(job) else { return }  // abandoned: this thread is no longer the slot's
             next = followUp.next
+            if next == nil, followUp.claimedWithAck {
+                // The ack's own claim found nothing: asking again at once would find nothing too
+                // (a round trip per job on PostgreSQL). A ring since `generation` was read, before
+                // that claim, still wakes the slot at once, so no job is missed.
+                doorbell.wait(after: generation, timeout: idleWait())
+            }
         }
     }
 
@@ -149,6 +155,8 @@ final class WorkerSlot: Sendable {
 
     private struct FollowUp {
         var next: ClaimedJob?
+        /// Whether the ack also looked for the next job (`next` is what it found).
+        var claimedWithAck = false
     }
 
     /// Runs one delivery on this thread. Returns nil if the worker abandoned it meanwhile.
@@ -176,17 +184,17 @@ final class WorkerSlot: Sendable {
             return nil
         }
         worker.stopped(run)
-        return FollowUp(next: settle(run, result: result, retry: definition?.retry ?? worker.configuration.defaultRetry))
+        return settle(run, result: result, retry: definition?.retry ?? worker.configuration.defaultRetry)
     }
 
     /// Writes the delivery's outcome, fenced by its lease. A success also claims the slot's
     /// next job in the same transaction, unless the worker is stopping.
-    private func settle(_ run: SlotRun, result: Result<JSONValue, any Error>, retry: RetryOptions?) -> ClaimedJob? {
+    private func settle(_ run: SlotRun, result: Result<JSONValue, any Error>, retry: RetryOptions?) -> FollowUp {
         let store = worker.client.store
         let job = run.job
         if run.leaseLost {
             worker.logger.warning("result_discarded", metadata: ["task.id": "\(job.id)", "reason": "lease lost"])
-            return nil
+            return FollowUp()
         }
         do {
             switch (result, run.context.cancellationReason) {
@@ -197,18 +205,19 @@ final class WorkerSlot: Sendable {
             case (.failure, .shutdown):
                 try store.release(job.lease)
             case (.success(let value), _):
+                let claimQueues = worker.isIdleByRequest ? nil : queues
                 let next = try store.succeed(
-                    job.lease, result: value, thenClaim: worker.isIdleByRequest ? nil : queues,
+                    job.lease, result: value, thenClaim: claimQueues,
                     excluding: worker.rateLimiter.exhausted(at: worker.client.clock.now()), worker: worker.configuration.name)
                 worker.record(job.name, failed: false)
-                return next
+                return FollowUp(next: next, claimedWithAck: claimQueues != nil)
             case (.failure(let error), _):
                 try fail(job, error: error, retry: retry)
             }
         } catch {
             worker.logger.warning("ack_refused", metadata: ["task.id": "\(job.id)", "error": "\(error)"])
         }
-        return nil
+        return FollowUp()
     }
 
     private func fail(_ job: ClaimedJob, error: any Error, retry: RetryOptions?) throws {
