@@ -6,29 +6,14 @@ import GRDB
 public enum SQLiteDatabase {
     /// Opens the database and makes its checkpointer (see `WALCheckpointer`), a service the
     /// application runs beside the workers; none for a read-only database. The writer connection
-    /// checkpoints itself once the WAL holds `autocheckpointBytes` of pages.
-    /// `autocheckpointPages`, when given, sets the writer's threshold in frames instead of
-    /// `autocheckpointBytes`.
+    /// checkpoints itself at `autocheckpoint`.
     public static func openWithCheckpointer(
-        path: String, options: SQLiteOptions, migrator: DatabaseMigrator, autocheckpointBytes: Int = 16 << 20,
-        autocheckpointPages: Int? = nil
+        path: String, options: SQLiteOptions, migrator: DatabaseMigrator, autocheckpoint: Autocheckpoint = .bytes(16 << 20)
     ) throws -> (pool: DatabasePool, checkpointer: WALCheckpointer?) {
         let pool = try open(path: path, options: options, migrator: migrator)
         guard !options.readOnly else { return (pool, nil) }
-        try pool.writeWithoutTransaction { db in
-            if let autocheckpointPages {
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)")
-            } else {
-                try setAutocheckpoint(db, bytes: autocheckpointBytes)
-            }
-        }
+        try pool.writeWithoutTransaction { db in try autocheckpoint.apply(to: db) }
         return (pool, try WALCheckpointer(path: path))
-    }
-
-    /// `wal_autocheckpoint` counts pages: the same WAL size whatever page size the file has.
-    public static func setAutocheckpoint(_ db: Database, bytes: Int) throws {
-        let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-        try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1, bytes / pageSize))")
     }
 
     /// Read-only (`options.readOnly`): the file must exist; nothing is created, locked or

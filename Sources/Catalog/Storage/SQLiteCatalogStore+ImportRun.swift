@@ -164,23 +164,23 @@ extension SQLiteCatalogStore {
     /// writes and syncs, and a short write dirties about as many 16 KiB pages as 4 KiB ones.
     /// At 64 frames (1 MiB of 16 KiB pages) a webhook attempt record checkpointed every 7th
     /// commit and took 4.1–4.4 ms, most of it waiting for the writer; at 256, 2.3–2.5 ms.
-    static let shortWriteCheckpointPages = 256
+    static let shortWriteCheckpoint = Autocheckpoint.pages(256)
 
     /// While an import or a bulk delete writes, the writer's own checkpoint runs rarely and finds
     /// little left to copy (the background checkpointer keeps up): its batches stay fast.
-    static let bulkWriteCheckpointBytes = 16 << 20
+    static let bulkWriteCheckpoint = Autocheckpoint.bytes(16 << 20)
 
     public func beginBulkWrites() throws {
         try writerConnection { db in
             try db.execute(sql: "PRAGMA cache_size = -\(Self.bulkCacheKiB)")
-            try SQLiteDatabase.setAutocheckpoint(db, bytes: Self.bulkWriteCheckpointBytes)
+            try Self.bulkWriteCheckpoint.apply(to: db)
         }
     }
 
     /// The writer connection outlives the operation: its page cache shrinks to the default.
     public func endBulkWrites() {
         _ = try? writerConnection { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.shortWriteCheckpointPages)")
+            try Self.shortWriteCheckpoint.apply(to: db)
             try db.execute(sql: "PRAGMA cache_size = -2000")
             try db.execute(sql: "PRAGMA shrink_memory")
         }

@@ -37,7 +37,7 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
         options.pageSize = Self.pageSize
         do {
             (pool, checkpointer) = try SQLiteDatabase.openWithCheckpointer(
-                path: path, options: options, migrator: Self.migrator, autocheckpointPages: Self.shortWriteCheckpointPages)
+                path: path, options: options, migrator: Self.migrator, autocheckpoint: Self.shortWriteCheckpoint)
         } catch {
             throw Self.catalogError(error, probe: probe)
         }
