@@ -51,6 +51,38 @@ import Testing
         #expect(!later.existing)
     }
 
+    /// An idle slot's one question: a due job, or else when the next delayed one is due.
+    @Test(arguments: Backend.allCases)
+    func claimOrNextRunGivesADueJobElseTheNextRun(backend: Backend) async throws {
+        let fixture = try StoreFixture(backend)
+        let now = fixture.clock.now()
+        func ask(excluding names: [String] = []) throws -> ClaimAttempt {
+            try fixture.store.claimOrNextRun(queues: ["default"], excluding: names, worker: "w", after: fixture.clock.now())
+        }
+        func idle(_ attempt: ClaimAttempt) -> Date?? {
+            guard case .idle(let nextRun) = attempt else { return .none }
+            return .some(nextRun)
+        }
+        func claimed(_ attempt: ClaimAttempt) -> String? {
+            guard case .claimed(let job) = attempt else { return nil }
+            return job.id
+        }
+        // Nothing waits: idle, no next run.
+        #expect(idle(try ask()) == .some(nil))
+        // A delayed job: its due time.
+        let later = try await fixture.enqueue(runAt: now.addingTimeInterval(10))
+        #expect(idle(try ask()) == .some(now.addingTimeInterval(10)))
+        // A due job of a rate-limited name is skipped; once allowed, it is claimed.
+        let limited = try await fixture.enqueue("limited")
+        #expect(idle(try ask(excluding: ["limited"])) == .some(now.addingTimeInterval(10)))
+        #expect(claimed(try ask()) == limited)
+        #expect(try await fixture.record(limited).state == .started)
+        // The delayed job once due, then nothing.
+        fixture.clock.advance(by: 11)
+        #expect(claimed(try ask()) == later)
+        #expect(idle(try ask()) == .some(nil))
+    }
+
     @Test(arguments: Backend.allCases)
     func claimOrderIsPriorityThenDueTimeThenFIFO(backend: Backend) async throws {
         let fixture = try StoreFixture(backend)

@@ -84,6 +84,24 @@ import Testing
         }
     }
 
+    /// The same when another slot took the job rung for while this slot's job ran: that ring
+    /// came before this slot's ack, so it does not send the slot to claim again.
+    @Test func aRingBeforeTheAckDoesNotWakeTheSlotAfterIt() async throws {
+        let harness = try Harness(.memory, concurrency: 2, pollInterval: 30)
+        let store = try #require(harness.store as? MemoryQueueStore)
+        try await harness.running {
+            // Both slots find nothing at start.
+            #expect(try await eventually { store.claimCalls == 2 })
+            let long = try await harness.client.submit(TaskSubmission(name: TestTasks.sleep, args: [0.5])).id
+            #expect(try await eventually { try await harness.state(long)?.state == .started })
+            let short = try await harness.client.submit(TaskSubmission(name: TestTasks.noop)).id
+            #expect(try await eventually { try await harness.state(short)?.state == .success })
+            #expect(try await eventually { try await harness.state(long)?.state == .success })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(store.claimCalls == 4)
+        }
+    }
+
     @Test(arguments: Backend.durable)
     func oneSlotRunsManyJobsBackToBack(backend: Backend) async throws {
         let harness = try Harness(backend, concurrency: 1)

@@ -28,6 +28,11 @@ public protocol LeaseStore: Sendable {
     /// slots sleep until then.
     func nextDelayedRun(queues: [String], after now: Date) throws -> Date?
 
+    /// `claim`, or when it finds nothing, `nextDelayedRun(queues:after: now)`: what an idle slot
+    /// asks, in one round trip where the store is a server. A failure of the second part is no
+    /// next run (the slot then sleeps `poll_interval` at most).
+    func claimOrNextRun(queues: [String], excluding names: [String], worker: String, after now: Date) throws -> ClaimAttempt
+
     /// The job failed for good.
     func fail(_ lease: Lease, error: TaskErrorInfo) throws
 
@@ -68,6 +73,12 @@ extension LeaseStore {
 
     public func claim(queues: [String], worker: String) throws -> ClaimedJob? {
         try claim(queues: queues, excluding: [], worker: worker)
+    }
+
+    /// Two calls: local stores answer both without a round trip.
+    public func claimOrNextRun(queues: [String], excluding names: [String], worker: String, after now: Date) throws -> ClaimAttempt {
+        if let job = try claim(queues: queues, excluding: names, worker: worker) { return .claimed(job) }
+        return .idle(nextRun: (try? nextDelayedRun(queues: queues, after: now)) ?? nil)
     }
 
     /// Renews one lease.

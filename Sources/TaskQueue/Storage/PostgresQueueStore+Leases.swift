@@ -12,7 +12,8 @@ extension PostgresQueueStore {
         let now = clock.now()
         try reapIfDue(now: now)
         var statement = PostgresStatement()
-        statement.sql = "SELECT * FROM \(Self.claimCall(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy))"
+        let arguments = Self.claimArguments(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy)
+        statement.sql = "SELECT * FROM importer_claim(\(arguments))"
         let row = try sessionSync { session in try session.first(statement.query) }
         guard let row else { return nil }
         let job = try Self.claimedJob(row)
@@ -20,11 +21,27 @@ extension PostgresQueueStore {
         return job
     }
 
-    /// A call of `importer_claim` (migration v2) with its arguments bound: one ordered index probe
+    /// One statement (migration v3): the claim, or when it finds nothing, the next delayed run.
+    public func claimOrNextRun(queues: [String], excluding names: [String], worker: String, after: Date) throws -> ClaimAttempt {
+        let now = clock.now()
+        try reapIfDue(now: now)
+        var statement = PostgresStatement()
+        let arguments = Self.claimArguments(&statement, queues: queues, excluding: names, worker: worker, now: now, policy: policy)
+        statement.sql = "SELECT * FROM importer_claim_or_next(\(arguments), \(statement.bind(after.timeIntervalSince1970)))"
+        guard let row = try sessionSync({ session in try session.first(statement.query) }) else { return .idle(nextRun: nil) }
+        guard try row.get("id", as: String?.self) != nil else {
+            return .idle(nextRun: try row.get("next_run", as: Double?.self).map(Date.init(timeIntervalSince1970:)))
+        }
+        let job = try Self.claimedJob(row)
+        holdStats { $0.started(name: job.name, queue: job.queue, at: now, waited: now.timeIntervalSince(job.runAt)) }
+        return .claimed(job)
+    }
+
+    /// The arguments of `importer_claim` (migration v2), bound: one ordered index probe
     /// per served queue that is not paused, the best of those locked with `SKIP LOCKED`, its lease
     /// taken with a fresh token, its attempt opened; the claimed job's columns (`claimedJob`), or
     /// no row.
-    static func claimCall(
+    static func claimArguments(
         _ statement: inout PostgresStatement, queues: [String], excluding names: [String], worker: String, now: Date,
         policy: StorePolicy
     ) -> String {
@@ -33,7 +50,7 @@ extension PostgresQueueStore {
         let worker = statement.bind(worker)
         let at = statement.bind(now.timeIntervalSince1970)
         let until = statement.bind(now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970)
-        return "importer_claim(\(queues)::text[], \(excluded)::text[], \(worker), \(at), \(until))"
+        return "\(queues)::text[], \(excluded)::text[], \(worker), \(at), \(until)"
     }
 
     static func claimedJob(_ row: PostgresRandomAccessRow) throws -> ClaimedJob {
@@ -156,7 +173,7 @@ extension PostgresQueueStore {
             + "\(statement.bind(at)), \(statement.bind(now.addingTimeInterval(policy.resultExpires).timeIntervalSince1970))"
         if let queues {
             // The next claim only if the ack stood (a refused ack claims nothing), in the same
-            // statement: one commit per job (migration v3; the claim's columns are `claimCall`'s).
+            // statement: one commit per job (migration v3; the claim's columns are `claimedJob`'s).
             let until = now.addingTimeInterval(policy.visibilityTimeout).timeIntervalSince1970
             let claim = "\(statement.bind(queues))::text[], \(statement.bind(names.isEmpty ? nil : names))::text[], "
                 + "\(statement.bind(worker)), \(statement.bind(until))"

@@ -206,7 +206,7 @@ extension PostgresQueueStore {
                     ]
                 ),
                 (
-                    "v3: the ack with the next claim, and the next delayed run, as functions",
+                    "v3: the ack with the next claim, the next delayed run, and the claim or else the next run, as functions",
                     [
                         // The same reason as v2's: planned at every call as plain statements,
                         // 0.3 ms (the ack and claim) and 0.6 ms (the next run) of the server's
@@ -233,6 +233,23 @@ extension PostgresQueueStore {
                                 RETURN QUERY SELECT acked.name, acked.queue, acked.started_at, NULL::text, NULL::text, NULL::text,
                                     NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
                                     NULL::double precision, NULL::double precision, NULL::double precision;
+                            END IF;
+                        END $$
+                        """,
+                        """
+                        CREATE FUNCTION importer_claim_or_next(p_queues text[], p_excluded text[], p_worker text, p_now double precision,
+                            p_until double precision, p_after double precision)
+                        RETURNS TABLE (id text, name text, args text, kwargs text, queue text, priority bigint, token bigint,
+                            deliveries bigint, retries bigint, enqueued_at double precision, run_at double precision,
+                            lease_until double precision, next_run double precision)
+                        LANGUAGE plpgsql AS $$
+                        #variable_conflict use_column
+                        BEGIN
+                            RETURN QUERY SELECT c.*, NULL::double precision FROM importer_claim(p_queues, p_excluded, p_worker, p_now, p_until) c;
+                            IF NOT FOUND THEN
+                                RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint,
+                                    NULL::bigint, NULL::bigint, NULL::double precision, NULL::double precision, NULL::double precision,
+                                    importer_next_run(p_queues, p_after);
                             END IF;
                         END $$
                         """,

@@ -102,23 +102,28 @@ final class WorkerSlot: Sendable {
                 doorbell.wait(after: generation, timeout: worker.configuration.pollInterval)
                 continue
             }
-            let job: ClaimedJob?
+            let job: ClaimedJob
             if let claimed = next {
                 job = claimed
                 next = nil
             } else {
+                let attempt: ClaimAttempt
                 do {
-                    let excluded = worker.rateLimiter.exhausted(at: worker.client.clock.now())
-                    job = try store.claim(queues: queues, excluding: excluded, worker: worker.configuration.name)
+                    let now = worker.client.clock.now()
+                    attempt = try store.claimOrNextRun(
+                        queues: queues, excluding: worker.rateLimiter.exhausted(at: now), worker: worker.configuration.name, after: now)
                 } catch {
                     worker.logger.error("claim_failed", metadata: ["slot": "\(label)", "error": "\(error)"])
                     Thread.sleep(forTimeInterval: worker.configuration.pollInterval)
                     continue
                 }
-            }
-            guard let job else {
-                doorbell.wait(after: generation, timeout: idleWait())
-                continue
+                switch attempt {
+                case .claimed(let claimed):
+                    job = claimed
+                case .idle(let nextRun):
+                    doorbell.wait(after: generation, timeout: idleWait(nextRun: nextRun))
+                    continue
+                }
             }
             if !worker.rateLimiter.take(job.name, at: worker.client.clock.now()) {
                 // Another slot took the name's token meanwhile: the job waits in the queue.
@@ -129,38 +134,39 @@ final class WorkerSlot: Sendable {
                 try? store.release(job.lease)
                 return
             }
-            guard let followUp = execute(job) else { return }  // abandoned: this thread is no longer the slot's
+            guard let followUp = execute(job, doorbell: doorbell) else { return }  // abandoned: this thread is no longer the slot's
             next = followUp.next
-            if next == nil, followUp.claimedWithAck {
+            if next == nil, let before = followUp.claimedWithAckAfter {
                 // The ack's own claim found nothing: asking again at once would find nothing too
-                // (a round trip per job on PostgreSQL). A ring since `generation` was read, before
-                // that claim, still wakes the slot at once, so no job is missed.
-                doorbell.wait(after: generation, timeout: idleWait())
+                // (a round trip per job on PostgreSQL). A ring since `before`, read before that
+                // claim, still wakes the slot at once: a ring follows its job's commit, so a job
+                // rung for earlier was there for the claim to see.
+                let now = worker.client.clock.now()
+                doorbell.wait(after: before, timeout: idleWait(nextRun: (try? store.nextDelayedRun(queues: queues, after: now)) ?? nil))
             }
         }
     }
 
-    /// How long an idle slot sleeps (a doorbell ring wakes it sooner): until the next delayed
-    /// job of its queues is due or a rate-limited name gets its token, at most `poll_interval`
-    /// (for jobs enqueued by other processes).
-    private func idleWait() -> TimeInterval {
+    /// How long an idle slot sleeps (a doorbell ring wakes it sooner): until `nextRun`, the next
+    /// delayed job of its queues, is due or a rate-limited name gets its token, at most
+    /// `poll_interval` (for jobs enqueued by other processes).
+    private func idleWait(nextRun: Date?) -> TimeInterval {
         let now = worker.client.clock.now()
         var wait = worker.configuration.pollInterval
         if let token = worker.rateLimiter.nextTokenTime(after: now) { wait = min(wait, token.timeIntervalSince(now)) }
-        if let due = try? worker.client.store.nextDelayedRun(queues: queues, after: now) {
-            wait = min(wait, due.timeIntervalSince(now))
-        }
+        if let nextRun { wait = min(wait, nextRun.timeIntervalSince(now)) }
         return max(0.001, wait)
     }
 
     private struct FollowUp {
         var next: ClaimedJob?
-        /// Whether the ack also looked for the next job (`next` is what it found).
-        var claimedWithAck = false
+        /// When the ack also looked for the next job (`next` is what it found), the doorbell's
+        /// generation just before.
+        var claimedWithAckAfter: UInt64?
     }
 
     /// Runs one delivery on this thread. Returns nil if the worker abandoned it meanwhile.
-    private func execute(_ job: ClaimedJob) -> FollowUp? {
+    private func execute(_ job: ClaimedJob, doorbell: Doorbell.Group) -> FollowUp? {
         let definition = worker.client.registry.task(named: job.name)
         let run = SlotRun(
             job: job, context: TaskContext(job: job, client: worker.client), slot: self,
@@ -184,12 +190,12 @@ final class WorkerSlot: Sendable {
             return nil
         }
         worker.stopped(run)
-        return settle(run, result: result, retry: definition?.retry ?? worker.configuration.defaultRetry)
+        return settle(run, result: result, retry: definition?.retry ?? worker.configuration.defaultRetry, doorbell: doorbell)
     }
 
     /// Writes the delivery's outcome, fenced by its lease. A success also claims the slot's
     /// next job in the same transaction, unless the worker is stopping.
-    private func settle(_ run: SlotRun, result: Result<JSONValue, any Error>, retry: RetryOptions?) -> FollowUp {
+    private func settle(_ run: SlotRun, result: Result<JSONValue, any Error>, retry: RetryOptions?, doorbell: Doorbell.Group) -> FollowUp {
         let store = worker.client.store
         let job = run.job
         if run.leaseLost {
@@ -206,11 +212,12 @@ final class WorkerSlot: Sendable {
                 try store.release(job.lease)
             case (.success(let value), _):
                 let claimQueues = worker.isIdleByRequest ? nil : queues
+                let generation = doorbell.generation
                 let next = try store.succeed(
                     job.lease, result: value, thenClaim: claimQueues,
                     excluding: worker.rateLimiter.exhausted(at: worker.client.clock.now()), worker: worker.configuration.name)
                 worker.record(job.name, failed: false)
-                return FollowUp(next: next, claimedWithAck: claimQueues != nil)
+                return FollowUp(next: next, claimedWithAckAfter: claimQueues == nil ? nil : generation)
             case (.failure(let error), _):
                 try fail(job, error: error, retry: retry)
             }
