@@ -64,8 +64,6 @@ import Testing
         }
     }
 
-    /// Back-to-back jobs on one slot: each ack claims the next job, and the slot's thread runs
-    /// the next body right after the previous one (a handover that once crashed a worker).
     /// A slot whose ack found no next job waits for a ring rather than asking again at once: on
     /// PostgreSQL each ask is a round trip, and the one after every last job was wasted.
     @Test func aSlotDoesNotClaimAgainRightAfterItsAckFoundNothing() async throws {
@@ -102,6 +100,8 @@ import Testing
         }
     }
 
+    /// Back-to-back jobs on one slot: each ack claims the next job, and the slot's thread runs
+    /// the next body right after the previous one (a handover that once crashed a worker).
     @Test(arguments: Backend.durable)
     func oneSlotRunsManyJobsBackToBack(backend: Backend) async throws {
         let harness = try Harness(backend, concurrency: 1)

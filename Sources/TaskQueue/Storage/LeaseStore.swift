@@ -29,8 +29,8 @@ public protocol LeaseStore: Sendable {
     func nextDelayedRun(queues: [String], after now: Date) throws -> Date?
 
     /// `claim`, or when it finds nothing, `nextDelayedRun(queues:after: now)`: what an idle slot
-    /// asks, in one round trip where the store is a server. A failure of the second part is no
-    /// next run (the slot then sleeps `poll_interval` at most).
+    /// asks, in one round trip where the store is a server. Where it is two calls (the default),
+    /// a failure of the second is no next run: the slot then sleeps `poll_interval` at most.
     func claimOrNextRun(queues: [String], excluding names: [String], worker: String, after now: Date) throws -> ClaimAttempt
 
     /// The job failed for good.
