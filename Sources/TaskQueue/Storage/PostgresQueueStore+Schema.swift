@@ -210,7 +210,9 @@ extension PostgresQueueStore {
                     [
                         // The same reason as v2's: planned at every call as plain statements,
                         // 0.3 ms (the ack and claim) and 0.6 ms (the next run) of the server's
-                        // time per job, more than half of the latter's whole cost.
+                        // time per job, more than half of the latter's whole cost. With the
+                        // claim-or-next-run, 22% fewer statements per idle job; on one host that
+                        // did not move the drain or the latency (BENCHMARKS.md, 2026-12-04).
                         """
                         CREATE FUNCTION importer_ack_claim(p_id text, p_token bigint, p_result text, p_now double precision,
                             p_expires double precision, p_queues text[], p_excluded text[], p_worker text, p_until double precision)
