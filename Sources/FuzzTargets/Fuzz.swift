@@ -28,10 +28,12 @@ public enum Fuzz {
         }
     }
 
-    /// JSON request bodies: any bytes either fail to parse or parse to a value that encodes and
-    /// parses back to itself; the import options decode or fail with a message.
+    /// JSON request bodies: what our parser accepts, `JSONDecoder` reads as the same value (the
+    /// decoder may accept a little more, see `JSONParser`); a value encodes and parses back to
+    /// itself; the import options decode or fail with a message.
     public static func json(_ data: Data) {
         guard let value = try? JSONValue(parsing: data) else { return }
+        precondition(value == (try? JSONDecoder().decode(JSONValue.self, from: data)), "the parser and JSONDecoder disagree")
         let again = try? JSONValue(parsing: value.jsonText)
         precondition(again == value, "JSON does not survive an encode and parse")
         do {

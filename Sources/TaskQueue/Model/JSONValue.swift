@@ -47,23 +47,14 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses JSON text; throws `JSONValue.ParseError` with a readable reason.
+    /// Parses JSON text (`JSONParser`); throws `JSONValue.ParseError` with a readable reason.
     public init(parsing text: String) throws {
-        // The common empty values skip the decoder (claims and task contexts read them often).
-        switch text {
-        case "[]": self = .array([])
-        case "{}": self = .object([:])
-        case "null": self = .null
-        default: try self.init(parsing: Data(text.utf8))
-        }
+        var text = text
+        self = try text.withUTF8 { utf8 throws(ParseError) in try JSONParser.parse(utf8) }
     }
 
     public init(parsing data: Data) throws {
-        do {
-            self = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw ParseError(reason: "not valid JSON")
-        }
+        self = try data.withUnsafeBytes { raw throws(ParseError) in try JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
     }
 
     /// Compact JSON with sorted keys, as `JSONEncoder` (`.sortedKeys`, `.withoutEscapingSlashes`)
