@@ -73,7 +73,7 @@ import Testing
         let alphabet = Array(#" \n\t{}[],:"\-+.eE0123456789abfnrtuxl/"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xA9, 0xFF]
         var compared = 0
         for _ in 0..<4000 {
-            var bytes = Array(Self.random(depth: 0, using: &generator).jsonText.utf8)
+            var bytes = Array(RandomJSON.value(using: &generator).jsonText.utf8)
             switch Int.random(in: 0..<5, using: &generator) {
             case 0: break
             case 1: bytes.insert(alphabet.randomElement(using: &generator)!, at: Int.random(in: 0...bytes.count, using: &generator))
@@ -91,27 +91,5 @@ import Testing
             compared += expected == nil ? 0 : 1
         }
         #expect(compared > 1000, "most of the texts are valid JSON")
-    }
-
-    private static func random(depth: Int, using generator: inout some RandomNumberGenerator) -> JSONValue {
-        switch Int.random(in: 0..<(depth > 2 ? 6 : 8), using: &generator) {
-        case 0: return .null
-        case 1: return .bool(Bool.random(using: &generator))
-        case 2: return .int(Int64.random(in: .min ... .max, using: &generator) >> Int64.random(in: 0..<63, using: &generator))
-        case 3: return .double(Double.random(in: -1e12...1e12, using: &generator))
-        case 4: return .double(Double(Int.random(in: -1000...1000, using: &generator)) * 1e-5)
-        case 5:
-            let scalars = (0..<Int.random(in: 0..<12, using: &generator)).compactMap { _ in
-                Unicode.Scalar(UInt32.random(in: 0..<0x2FF, using: &generator))
-            }
-            return .string(String(String.UnicodeScalarView(scalars)))
-        case 6: return .array((0..<Int.random(in: 0..<4, using: &generator)).map { _ in random(depth: depth + 1, using: &generator) })
-        default:
-            var members: [String: JSONValue] = [:]
-            for _ in 0..<Int.random(in: 0..<4, using: &generator) {
-                members["k\(Int.random(in: 0..<50, using: &generator))"] = random(depth: depth + 1, using: &generator)
-            }
-            return .object(members)
-        }
     }
 }

@@ -26,28 +26,8 @@ import Testing
 
     @Test func randomValuesMatchTheEncoder() throws {
         var generator = SystemRandomNumberGenerator()
-        func random(depth: Int) -> JSONValue {
-            switch Int.random(in: 0..<(depth > 2 ? 5 : 7), using: &generator) {
-            case 0: return .null
-            case 1: return .bool(Bool.random(using: &generator))
-            case 2: return .int(Int64.random(in: .min ... .max, using: &generator))
-            case 3: return .double(Double.random(in: -1e12...1e12, using: &generator))
-            case 4:
-                let scalars = (0..<Int.random(in: 0..<12, using: &generator)).compactMap { _ in
-                    Unicode.Scalar(UInt32.random(in: 0..<0x2FF, using: &generator))
-                }
-                return .string(String(String.UnicodeScalarView(scalars)))
-            case 5: return .array((0..<Int.random(in: 0..<4, using: &generator)).map { _ in random(depth: depth + 1) })
-            default:
-                var members: [String: JSONValue] = [:]
-                for _ in 0..<Int.random(in: 0..<4, using: &generator) {
-                    members["k\(Int.random(in: 0..<50, using: &generator))"] = random(depth: depth + 1)
-                }
-                return .object(members)
-            }
-        }
         for _ in 0..<2000 {
-            let value = random(depth: 0)
+            let value = RandomJSON.value(using: &generator)
             #expect(value.jsonText == (try Self.encoded(value)))
         }
     }
