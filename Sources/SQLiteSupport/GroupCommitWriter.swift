@@ -17,7 +17,7 @@ import Synchronization
 /// undoes only that caller's changes. Transactions are capped in writes and in time.
 ///
 /// The writer connection's prepared statements are made at the first transaction by
-/// `makeStatements`: at least the savepoint's (`Savepoints`); the queue adds its claim and ack.
+/// `makeStatements`: at least the transaction's own (`TransactionStatements`); the queue adds its claim and ack.
 /// (The class is not generic over them: unspecialized generic code across modules cost the
 /// queue 10% of its drain rate.)
 public final class GroupCommitWriter: Sendable {
@@ -94,7 +94,7 @@ public final class GroupCommitWriter: Sendable {
     private let hot = Mutex<(any WriterStatements)?>(nil)
     private let makeStatements: @Sendable (Database) throws -> any WriterStatements
 
-    public init(pool: DatabasePool, statements: @escaping @Sendable (Database) throws -> any WriterStatements = Savepoints.init) {
+    public init(pool: DatabasePool, statements: @escaping @Sendable (Database) throws -> any WriterStatements = TransactionStatements.init) {
         self.pool = pool
         self.makeStatements = statements
     }
@@ -152,7 +152,7 @@ public final class GroupCommitWriter: Sendable {
         return Pending(
             run: { db, hot in
                 do {
-                    let value = try hot.savepoints.run { try body(db) }
+                    let value = try hot.transactions.run { try body(db) }
                     outcome.withLock { $0 = .success(value) }
                 } catch {
                     outcome.withLock { $0 = .failure(error) }
@@ -251,14 +251,13 @@ public final class GroupCommitWriter: Sendable {
         do {
             try pool.writeWithoutTransaction { db in
                 let hot = try hotStatements(db)
-                try db.inTransaction(.immediate) {
+                try hot.transactions.immediate {
                     for pending in batch {
                         pending.run(db, hot)
                         done += 1
                         if ContinuousClock.now - began > Self.maxTransactionTime { break }
                     }
                     try hot.willCommit(db)
-                    return .commit
                 }
             }
             committed = .success(())

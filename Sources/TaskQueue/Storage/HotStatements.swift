@@ -7,7 +7,7 @@ import Synchronization
 /// Not thread-safe by itself: it is only used inside the group-commit writer's transactions,
 /// which run one at a time.
 final class HotStatements: WriterStatements, @unchecked Sendable {
-    let savepoints: Savepoints
+    let transactions: TransactionStatements
     let bestDue: RawStatement
     /// The same, skipping task names (rate-limited ones) given as a JSON array.
     let bestDueExcluding: RawStatement
@@ -32,7 +32,7 @@ final class HotStatements: WriterStatements, @unchecked Sendable {
         self.statsFlush = statsFlush
         guard let connection = db.sqliteConnection else { throw QueueError.storage("the database connection is closed") }
         func prepare(_ sql: String) throws -> RawStatement { try RawStatement(connection: connection, sql: sql) }
-        savepoints = try Savepoints(db)
+        transactions = try TransactionStatements(db)
         bestDue = try prepare(
             """
             SELECT id, priority, run_at FROM jobs INDEXED BY jobs_ready
