@@ -53,6 +53,43 @@ import Testing
         }
     }
 
+    @Test func migrationV6KeepsTheLastRequestOfEachDeliveryWithItsAttempt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("catalog.sqlite").path
+        // A catalogue at v5, where the delivery's row held a copy of its last request.
+        let old = try DatabaseQueue(path: path)
+        try SQLiteCatalogStore.migrator.migrate(old, upTo: "v5: webhooks, their outbox, deliveries and attempts")
+        try await old.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO webhooks (id, url, events, secret, created_at, updated_at)
+                        VALUES ('w', 'http://127.0.0.1:9/', '["product.updated"]', 'whsec_x', 1, 1);
+                    INSERT INTO webhook_events (id, event, data, occurred_at, dispatched_at) VALUES ('e', 'product.updated', '{}', 1, 1);
+                    INSERT INTO webhook_deliveries (id, webhook_id, event_id, event, kind, state, attempts, request_headers,
+                        request_body, created_at) VALUES ('d', 'w', 'e', 'product.updated', 'event', 'succeeded', 2,
+                        '{"X-Webhook-Attempt":"2"}', '{"attempt":2}', 1);
+                    INSERT INTO webhook_attempts (id, delivery_id, webhook_id, attempt, payload, status_code, delivery_state, created_at)
+                        VALUES ('a1', 'd', 'w', 1, '{"attempt":1}', 500, 'retrying', 1),
+                               ('a2', 'd', 'w', 2, '{"attempt":2}', 200, 'succeeded', 2);
+                    """)
+        }
+        try old.close()
+        let store = try SQLiteCatalogStore(path: path)
+        let (delivery, attempts) = try #require(try await store.delivery(id: "d"))
+        #expect(attempts.map(\.id) == ["a1", "a2"] && attempts.map(\.statusCode) == [500, 200])
+        #expect(delivery.requestHeaders == ["X-Webhook-Attempt": "2"] && delivery.requestBody == #"{"attempt":2}"#)
+        let (copy, indexes) = try store.writerConnection { db in
+            (
+                try String.fetchOne(db, sql: "SELECT request_headers FROM webhook_deliveries WHERE id = 'd'"),
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_attempts' ORDER BY name")
+            )
+        }
+        #expect(copy == "{}", "the delivery row no longer holds the request")
+        #expect(indexes == ["webhook_attempts_delivery", "webhook_attempts_webhook"])
+    }
+
     @Test func theBackgroundCheckpointRunsOnlyWhenTheWALChanged() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

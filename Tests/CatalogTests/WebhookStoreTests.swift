@@ -87,14 +87,18 @@ import Testing
         let (first, second) = (deliveries[0], deliveries[1])
         func result(_ status: Int?, error: String? = nil) -> AttemptResult {
             AttemptResult(
-                statusCode: status, responseBody: "r", responseTimeMs: 1.5, error: error, requestHeaders: ["X-Webhook-Attempt": "1"],
-                requestBody: "{}", attemptedAt: Date())
+                statusCode: status, responseBody: "r", responseTimeMs: 1.5, error: error,
+                requestHeaders: ["X-Status-Sent": "\(status ?? 0)"], requestBody: "{\"status\":\(status ?? 0)}", attemptedAt: Date())
         }
         // A failed attempt waits for its retry; the next one succeeds
         let retrying = try store.recordAttempt(deliveryID: first.id, result: result(500), verdict: .retry(after: 30), autoDisableAfter: 0)
         #expect(retrying.state == .retrying && retrying.attempts == 1 && retrying.nextAttemptAt != nil)
         let done = try store.recordAttempt(deliveryID: first.id, result: result(200), verdict: .succeeded, autoDisableAfter: 0)
         #expect(done.state == .succeeded && done.attempts == 2 && done.finishedAt != nil)
+        // The detail: every attempt, and the request of the last one
+        let detail = try #require(try await store.delivery(id: first.id))
+        #expect(detail.attempts.map(\.statusCode) == [500, 200])
+        #expect(detail.delivery.requestHeaders == ["X-Status-Sent": "200"] && detail.delivery.requestBody == #"{"status":200}"#)
         // A dead letter, and with auto-disable after 1 failure the webhook is off
         _ = try store.recordAttempt(deliveryID: second.id, result: result(nil, error: "timeout"), verdict: .failed, autoDisableAfter: 1)
         let after = try #require(try await store.webhook(id: webhook.id))

@@ -183,6 +183,45 @@ extension SQLiteCatalogStore {
                     CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);
                     """)
         }
+        // Every delivery attempt wrote ~7 pages: three b-trees of attempts besides the table (one
+        // the TEXT primary key's, which nothing looks up), and the delivery's row, which grew by the
+        // copy of its request and split its page. Now the attempt row keeps the request's headers
+        // (its body was there already, `payload`) and the delivery row keeps its size; the detail's
+        // request is its last attempt's. The old columns stay, emptied (DROP COLUMN needs 3.35).
+        migrator.registerMigration("v6: attempts without their id index, the request with its attempt") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_attempts_v6 (
+                        id TEXT NOT NULL,
+                        delivery_id TEXT NOT NULL,
+                        webhook_id TEXT NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        payload TEXT NOT NULL,
+                        request_headers TEXT NOT NULL DEFAULT '{}',
+                        status_code INTEGER,
+                        response_body TEXT,
+                        response_time_ms REAL,
+                        error TEXT,
+                        delivery_state TEXT NOT NULL,
+                        next_attempt_at REAL,
+                        created_at REAL NOT NULL
+                    );
+                    INSERT INTO webhook_attempts_v6 (id, delivery_id, webhook_id, attempt, payload, request_headers, status_code,
+                        response_body, response_time_ms, error, delivery_state, next_attempt_at, created_at)
+                    SELECT a.id, a.delivery_id, a.webhook_id, a.attempt, a.payload,
+                        CASE WHEN a.id = (SELECT max(b.id) FROM webhook_attempts b WHERE b.delivery_id = a.delivery_id)
+                            THEN coalesce(d.request_headers, '{}') ELSE '{}' END,
+                        a.status_code, a.response_body, a.response_time_ms, a.error, a.delivery_state, a.next_attempt_at, a.created_at
+                    FROM webhook_attempts a LEFT JOIN webhook_deliveries d ON d.id = a.delivery_id
+                    ORDER BY a.id;
+                    DROP TABLE webhook_attempts;
+                    ALTER TABLE webhook_attempts_v6 RENAME TO webhook_attempts;
+                    CREATE INDEX webhook_attempts_webhook ON webhook_attempts(webhook_id, id);
+                    CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, id);
+                    UPDATE webhook_deliveries SET request_headers = '{}', request_body = NULL
+                    WHERE request_headers <> '{}' OR request_body IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -61,7 +61,7 @@ extension SQLiteCatalogStore {
     }
 
     public func deliveryWork(id: String) throws -> DeliveryWork? {
-        try readSync { db in
+        try readStatementSync { db in
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT d.id, d.webhook_id, d.event_id, d.event, d.kind, d.state, d.attempts, w.url, w.secret, w.headers,
@@ -77,7 +77,7 @@ extension SQLiteCatalogStore {
                     kind: WebhookDelivery.Kind(rawValue: row["kind"]) ?? .event,
                     state: WebhookDelivery.State(rawValue: row["state"]) ?? .pending, attempts: row["attempts"], url: row["url"],
                     secret: row["secret"],
-                    headers: ((try? JSONValue(parsing: row["headers"] as String))?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                    headers: Self.headers(row["headers"]),
                     isActive: row["is_active"], retryCount: row["retry_count"], timeoutSeconds: row["timeout_seconds"],
                     data: row["data"], occurredAt: Date(timeIntervalSince1970: row["occurred_at"]))
             }
@@ -99,13 +99,11 @@ extension SQLiteCatalogStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE webhook_deliveries SET state = ?, attempts = ?, last_status_code = ?, last_response_time_ms = ?,
-                        last_error = ?, next_attempt_at = ?, request_headers = ?, request_body = ?,
-                        finished_at = CASE WHEN ? THEN ? ELSE NULL END
+                        last_error = ?, next_attempt_at = ?, finished_at = CASE WHEN ? THEN ? ELSE NULL END
                     WHERE id = ?
                     """
             ).execute(arguments: [
-                state.rawValue, attempt, result.statusCode, result.responseTimeMs, result.error, next,
-                StoredJSON.text(result.requestHeaders), result.requestBody, state.isFinal, now, deliveryID,
+                state.rawValue, attempt, result.statusCode, result.responseTimeMs, result.error, next, state.isFinal, now, deliveryID,
             ])
             try Self.updateWebhookStats(db, delivery: delivery, result: result, final: state, autoDisableAfter: autoDisableAfter)
             delivery.record(result, attempt: attempt, state: state, next: next)
@@ -113,37 +111,31 @@ extension SQLiteCatalogStore {
         }
     }
 
-    /// The webhook's last attempt, and for an event delivery's final outcome its counts.
+    /// The webhook's last attempt, and for an event delivery's final outcome its counts, in one
+    /// statement.
     private static func updateWebhookStats(
         _ db: Database, delivery: WebhookDelivery, result: AttemptResult, final state: WebhookDelivery.State, autoDisableAfter: Int
     ) throws {
+        let counted = delivery.kind == .event
+        let succeeded = counted && state == .succeeded
+        let failed = counted && state == .failed
         try db.cachedStatement(
             sql: """
-                UPDATE webhooks SET last_triggered_at = ?, last_status_code = ?, last_response_time_ms = ?, last_error = ?
+                UPDATE webhooks SET last_triggered_at = ?, last_status_code = ?, last_response_time_ms = ?, last_error = ?,
+                    success_count = success_count + ?, failure_count = failure_count + ?,
+                    consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + ? END
                 WHERE id = ?
                 """
         ).execute(arguments: [
-            result.attemptedAt.timeIntervalSince1970, result.statusCode, result.responseTimeMs, result.error, delivery.webhookID,
+            result.attemptedAt.timeIntervalSince1970, result.statusCode, result.responseTimeMs, result.error, succeeded ? 1 : 0,
+            failed ? 1 : 0, succeeded, failed ? 1 : 0, delivery.webhookID,
         ])
-        guard delivery.kind == .event else { return }
-        switch state {
-        case .succeeded:
-            try db.cachedStatement(sql: "UPDATE webhooks SET success_count = success_count + 1, consecutive_failures = 0 WHERE id = ?")
-                .execute(arguments: [delivery.webhookID])
-        case .failed:
-            try db.execute(
-                sql: "UPDATE webhooks SET failure_count = failure_count + 1, consecutive_failures = consecutive_failures + 1 WHERE id = ?",
-                arguments: [delivery.webhookID])
-            if autoDisableAfter > 0 {
-                try db.execute(
-                    sql: "UPDATE webhooks SET is_active = 0, updated_at = ? WHERE id = ? AND consecutive_failures >= ?",
-                    arguments: [Date().timeIntervalSince1970, delivery.webhookID, autoDisableAfter])
-                if db.changesCount > 0 {
-                    _ = try cancelOpenDeliveries(db, webhookID: delivery.webhookID, now: Date().timeIntervalSince1970)
-                }
-            }
-        default:
-            break
+        guard failed, autoDisableAfter > 0 else { return }
+        try db.execute(
+            sql: "UPDATE webhooks SET is_active = 0, updated_at = ? WHERE id = ? AND consecutive_failures >= ?",
+            arguments: [Date().timeIntervalSince1970, delivery.webhookID, autoDisableAfter])
+        if db.changesCount > 0 {
+            _ = try cancelOpenDeliveries(db, webhookID: delivery.webhookID, now: Date().timeIntervalSince1970)
         }
     }
 
@@ -171,17 +163,14 @@ extension SQLiteCatalogStore {
             try db.execute(
                 sql: """
                     INSERT INTO webhook_deliveries (id, webhook_id, event_id, event, kind, state, attempts, last_status_code,
-                        last_response_time_ms, last_error, request_headers, request_body, created_at, finished_at)
-                    VALUES (?, ?, ?, ?, 'test', ?, 1, ?, ?, ?, ?, ?, ?, ?)
+                        last_response_time_ms, last_error, created_at, finished_at)
+                    VALUES (?, ?, ?, ?, 'test', ?, 1, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
-                    id, webhookID, eventID, event, state.rawValue, result.statusCode, result.responseTimeMs, result.error,
-                    StoredJSON.text(result.requestHeaders), result.requestBody, now, now,
-                ])
-            let delivery = try Self.delivery(db, id: id)
-            var stored = delivery
-            stored.attempts = 0
-            try Self.insertAttempt(db, delivery: stored, attempt: 1, result: result, state: state, next: nil)
+                arguments: [id, webhookID, eventID, event, state.rawValue, result.statusCode, result.responseTimeMs, result.error, now, now])
+            var delivery = try Self.delivery(db, id: id)
+            try Self.insertAttempt(db, delivery: delivery, attempt: 1, result: result, state: state, next: nil)
+            delivery.requestHeaders = result.requestHeaders
+            delivery.requestBody = result.requestBody
             try db.execute(
                 sql: """
                     UPDATE webhooks SET last_triggered_at = ?, last_status_code = ?, last_response_time_ms = ?, last_error = ?
@@ -196,13 +185,14 @@ extension SQLiteCatalogStore {
     ) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO webhook_attempts (id, delivery_id, webhook_id, attempt, payload, status_code, response_body,
-                    response_time_ms, error, delivery_state, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO webhook_attempts (id, delivery_id, webhook_id, attempt, payload, request_headers, status_code,
+                    response_body, response_time_ms, error, delivery_state, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-                UUIDv7.make(), delivery.id, delivery.webhookID, attempt, result.requestBody, result.statusCode, result.responseBody,
-                result.responseTimeMs, result.error, state.rawValue, next, result.attemptedAt.timeIntervalSince1970,
+                UUIDv7.make(), delivery.id, delivery.webhookID, attempt, result.requestBody, StoredJSON.text(result.requestHeaders),
+                result.statusCode, result.responseBody, result.responseTimeMs, result.error, state.rawValue, next,
+                result.attemptedAt.timeIntervalSince1970,
             ])
     }
 
@@ -220,13 +210,17 @@ extension SQLiteCatalogStore {
 
     public func delivery(id: String) async throws -> (delivery: WebhookDelivery, attempts: [WebhookAttempt])? {
         try await read { db in
-            guard let delivery = try Row.fetchOne(db, sql: "SELECT * FROM webhook_deliveries WHERE id = ?", arguments: [id]).map(Self.delivery)
+            guard var delivery = try Row.fetchOne(db, sql: "SELECT * FROM webhook_deliveries WHERE id = ?", arguments: [id]).map(Self.delivery)
             else { return nil }
-            let attempts = try Row.fetchAll(
+            let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM webhook_attempts INDEXED BY webhook_attempts_delivery WHERE delivery_id = ? ORDER BY id",
-                arguments: [id]
-            ).map { Self.attempt($0, delivery: delivery) }
-            return (delivery, attempts)
+                arguments: [id])
+            // The last request sent is kept with its attempt.
+            if let last = rows.last {
+                delivery.requestHeaders = Self.headers(last["request_headers"])
+                delivery.requestBody = last["payload"]
+            }
+            return (delivery, rows.map { Self.attempt($0, delivery: delivery) })
         }
     }
 
@@ -301,10 +295,13 @@ extension SQLiteCatalogStore {
             kind: WebhookDelivery.Kind(rawValue: row["kind"]) ?? .event, state: WebhookDelivery.State(rawValue: row["state"]) ?? .pending,
             attempts: row["attempts"], lastStatusCode: row["last_status_code"], lastResponseTimeMs: row["last_response_time_ms"],
             lastError: row["last_error"], nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            taskID: row["task_id"],
-            requestHeaders: ((try? JSONValue(parsing: row["request_headers"] as String))?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            requestBody: row["request_body"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            taskID: row["task_id"], requestHeaders: [:], requestBody: nil, createdAt: Date(timeIntervalSince1970: row["created_at"]),
             finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    /// Stored headers (a JSON object of strings).
+    static func headers(_ text: String?) -> [String: String] {
+        ((text.flatMap { try? JSONValue(parsing: $0) })?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
     /// An attempt; its event and kind come from `delivery`, or from the row (joined).

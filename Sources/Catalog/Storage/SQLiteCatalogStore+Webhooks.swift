@@ -132,7 +132,7 @@ extension SQLiteCatalogStore {
             id: row["id"], url: row["url"],
             events: (try? JSONValue(parsing: row["events"] as String))?.arrayValue?.compactMap(\.stringValue) ?? [],
             isActive: row["is_active"], description: row["description"],
-            headers: ((try? JSONValue(parsing: row["headers"] as String))?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            headers: Self.headers(row["headers"]),
             secret: row["secret"], retryCount: row["retry_count"], timeoutSeconds: row["timeout_seconds"],
             lastTriggeredAt: (row["last_triggered_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             lastStatusCode: row["last_status_code"], lastResponseTimeMs: row["last_response_time_ms"],
