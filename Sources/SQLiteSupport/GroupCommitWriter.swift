@@ -17,7 +17,8 @@ import Synchronization
 /// undoes only that caller's changes. Transactions are capped in writes and in time.
 ///
 /// The writer connection's prepared statements are made at the first transaction by
-/// `makeStatements`: at least the transaction's own (`TransactionStatements`); the queue adds its claim and ack.
+/// `makeStatements`: at least the transaction's own (`TransactionStatements`); the queue adds
+/// its claim and ack.
 /// (The class is not generic over them: unspecialized generic code across modules cost the
 /// queue 10% of its drain rate.)
 public final class GroupCommitWriter: Sendable {
@@ -94,7 +95,9 @@ public final class GroupCommitWriter: Sendable {
     private let hot = Mutex<(any WriterStatements)?>(nil)
     private let makeStatements: @Sendable (Database) throws -> any WriterStatements
 
-    public init(pool: DatabasePool, statements: @escaping @Sendable (Database) throws -> any WriterStatements = TransactionStatements.init) {
+    public init(
+        pool: DatabasePool, statements: @escaping @Sendable (Database) throws -> any WriterStatements = TransactionStatements.init
+    ) {
         self.pool = pool
         self.makeStatements = statements
     }

@@ -83,7 +83,8 @@ import Testing
         let (copy, indexes) = try store.writerConnection { db in
             (
                 try String.fetchOne(db, sql: "SELECT request_headers FROM webhook_deliveries WHERE id = 'd'"),
-                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_attempts' ORDER BY name")
+                try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_attempts' ORDER BY name")
             )
         }
         #expect(copy == "{}", "the delivery row no longer holds the request")

@@ -166,7 +166,9 @@ extension SQLiteCatalogStore {
                         last_response_time_ms, last_error, created_at, finished_at)
                     VALUES (?, ?, ?, ?, 'test', ?, 1, ?, ?, ?, ?, ?)
                     """,
-                arguments: [id, webhookID, eventID, event, state.rawValue, result.statusCode, result.responseTimeMs, result.error, now, now])
+                arguments: [
+                    id, webhookID, eventID, event, state.rawValue, result.statusCode, result.responseTimeMs, result.error, now, now,
+                ])
             var delivery = try Self.delivery(db, id: id)
             try Self.insertAttempt(db, delivery: delivery, attempt: 1, result: result, state: state, next: nil)
             delivery.requestHeaders = result.requestHeaders

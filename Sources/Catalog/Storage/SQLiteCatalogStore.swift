@@ -65,8 +65,8 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     }
 
     /// A read of one statement from a task's thread, outside a transaction: one SELECT is its own
-    /// snapshot, and GRDB's `read` prepares a BEGIN and a COMMIT around it each time (5% of a
-    /// webhook delivery's CPU).
+    /// snapshot, and GRDB's `read` prepares a BEGIN and a COMMIT around it each time (about 3% of
+    /// a webhook delivery's CPU).
     func readStatementSync<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.unsafeRead(body) } catch { throw catalogError(error) }
     }

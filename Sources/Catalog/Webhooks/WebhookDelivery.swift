@@ -26,7 +26,9 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var lastError: String?
     public var nextAttemptAt: Date?
     public var taskID: String?
-    /// The last request sent: its headers (never the secret) and body.
+    /// The last request sent: its headers (never the secret) and body. Filled in a delivery's
+    /// detail (`WebhookStore.delivery(id:)`) and in what `recordAttempt` returns; a list may leave
+    /// them empty (the SQLite store keeps them with the attempt).
     public var requestHeaders: [String: String]
     public var requestBody: String?
     public var createdAt: Date
