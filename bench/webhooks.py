@@ -11,7 +11,9 @@
    all their jobs wait, then resumed: deliveries/s from the resume to the last receipt, and the
    server's CPU time per delivery;
 1c. sustained: the same 10,000 updates offered at a steady pace (WEBHOOK_BENCH_PACE_MS, default
-   4.5 ms before each PATCH on each of wrk's 8 connections: ~1,600/s here): the updates' rate, the
+   4.5 ms before each PATCH on each of wrk's 8 connections; each connection also waits for its
+   answer, so the rate offered follows the server: 1,200-1,300/s on 2026-12-05, reported as
+   paced_updates_per_s; 3.5 ms offered ~1,440/s): the updates' rate, the
    deliveries' rate, the last receipt's lag behind the last commit, commit → receipt p50/p99;
 2. idle latency: 200 PATCHes one at a time, 50 ms apart; commit → receipt = the receiver's clock
    at receipt − the event's occurred_at (written in the commit's transaction);
