@@ -19,34 +19,35 @@ import Testing
         try store.writerConnection { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
-    @Test func aNewCatalogueHas16KiBPagesAndItsThresholds() throws {
+    @Test func aNewCatalogueHas4KiBPagesAndItsThresholds() throws {
         try withDirectory { directory in
             let store = try SQLiteCatalogStore(path: directory.appendingPathComponent("catalog.sqlite").path)
-            #expect(try pragma(store, "page_size") == 16384)
-            // 256 frames (4 MiB) between long operations, 16 MiB while an import writes.
+            #expect(try pragma(store, "page_size") == 4096)
+            // 256 frames (1 MiB) between long operations, 16 MiB while an import writes.
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
             try store.beginBulkWrites()
-            #expect(try pragma(store, "wal_autocheckpoint") == 1024)
+            #expect(try pragma(store, "wal_autocheckpoint") == 4096)
             store.endBulkWrites()
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
         }
     }
 
-    @Test func aCatalogueMadeWith4KiBPagesKeepsThem() throws {
+    @Test func aCatalogueMadeWith16KiBPagesKeepsThem() throws {
         try withDirectory { directory in
             let path = directory.appendingPathComponent("catalog.sqlite").path
-            // A catalogue as releases before 16 KiB pages made it: SQLite's default page size, WAL.
+            // A catalogue as builds made it from issue 23 to 2026-12-05: 16 KiB pages, WAL.
             let old = try DatabaseQueue(path: path)
             try old.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "CREATE TABLE marker (x INTEGER)")
             }
             try old.close()
             let store = try SQLiteCatalogStore(path: path)
-            #expect(try pragma(store, "page_size") == 4096)
+            #expect(try pragma(store, "page_size") == 16384)
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
             try store.beginBulkWrites()
-            #expect(try pragma(store, "wal_autocheckpoint") == 4096)
+            #expect(try pragma(store, "wal_autocheckpoint") == 1024)
             store.endBulkWrites()
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
             #expect(try store.writerConnection { db in try db.tableExists("products") })

@@ -23,11 +23,13 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     /// Woken once a transaction that wrote webhook events committed: the relay waits on it.
     let eventsRecorded = WakeableSleep()
 
-    /// The page size of a new catalogue: an import writes a quarter of the pages it would at
-    /// SQLite's 4 KiB, each WAL frame a quarter of the syscalls (measured: the 500k import's
-    /// merge 2.05 s → 1.55 s; 32 and 64 KiB gained nothing more). A catalogue made before keeps
-    /// its 4 KiB pages.
-    static let pageSize = 16384
+    /// The page size of a new catalogue: SQLite's 4 KiB. 16 KiB pages (issue 23) made the first
+    /// 500k import 20% faster, but every short write copies each page it touches into the WAL
+    /// whole: with them, PUT's p99 rose over its 10 ms bound (10.8–12.3 ms against 7.4–7.8) and
+    /// webhook deliveries with updates running fell 18% (BENCHMARKS.md, 2026-12-05). At 4 KiB the
+    /// import stays under half the sqlite3 CLI's time. A catalogue keeps the page size it was
+    /// made with (a WAL database's cannot change).
+    static let pageSize = 4096
 
     /// Opens (creating and migrating if needed) the catalogue at `path`. `probe` says why the
     /// directory cannot be written when a write fails (default: the file's own directory).
