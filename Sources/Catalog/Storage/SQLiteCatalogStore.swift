@@ -25,7 +25,7 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
 
     /// The page size of a new catalogue: SQLite's 4 KiB. 16 KiB pages (issue 23) made the first
     /// 500k import 20% faster, but every short write copies each page it touches into the WAL
-    /// whole: with them, PUT's p99 rose over its 10 ms bound (10.8–12.3 ms against 7.4–7.8) and
+    /// whole: with them, PUT's p99 rose over its 10 ms bound (10.8–12.3 ms against 6.6–7.8) and
     /// webhook deliveries with updates running fell 18% (BENCHMARKS.md, 2026-12-05). At 4 KiB the
     /// import stays under half the sqlite3 CLI's time. A catalogue keeps the page size it was
     /// made with (a WAL database's cannot change).
