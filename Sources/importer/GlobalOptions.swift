@@ -39,7 +39,11 @@ struct GlobalOptions: ParsableArguments {
     /// Builds the appliance for `roles` on the data directory, opened for reading and writing;
     /// where it cannot take writes, the error says so and names the commands that still read it.
     func build(_ roles: ProcessRoles, extraFlags: [String: JSONValue] = [:]) throws -> Appliance {
-        let config = try loadConfig(extraFlags: extraFlags)
+        try build(roles, config: try loadConfig(extraFlags: extraFlags))
+    }
+
+    /// The same with a configuration already loaded.
+    func build(_ roles: ProcessRoles, config: AppConfig) throws -> Appliance {
         do {
             return try Appliance.build(config: config, roles: roles, logger: Logger(label: "importer"))
         } catch {
@@ -74,7 +78,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Why an existing data directory cannot take writes; nil when it can (or is new).
-    private static func unwritable(_ config: AppConfig) -> String? {
+    static func unwritable(_ config: AppConfig) -> String? {
         guard FileManager.default.fileExists(atPath: config.queueDatabasePath),
             case .readOnly(let reason) = config.storageProbe.condition()
         else { return nil }

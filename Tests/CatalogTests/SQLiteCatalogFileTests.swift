@@ -32,17 +32,21 @@ import Testing
         }
     }
 
+    /// A catalogue as builds made it from issue 23 to 2026-12-05: 16 KiB pages, WAL.
+    private func make16KiBCatalogue(_ path: String) throws {
+        let old = try DatabaseQueue(path: path)
+        try old.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = 16384")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "CREATE TABLE marker (x INTEGER)")
+        }
+        try old.close()
+    }
+
     @Test func aCatalogueMadeWith16KiBPagesKeepsThem() throws {
         try withDirectory { directory in
             let path = directory.appendingPathComponent("catalog.sqlite").path
-            // A catalogue as builds made it from issue 23 to 2026-12-05: 16 KiB pages, WAL.
-            let old = try DatabaseQueue(path: path)
-            try old.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA page_size = 16384")
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "CREATE TABLE marker (x INTEGER)")
-            }
-            try old.close()
+            try make16KiBCatalogue(path)
             let store = try SQLiteCatalogStore(path: path)
             #expect(try pragma(store, "page_size") == 16384)
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
@@ -51,6 +55,43 @@ import Testing
             store.endBulkWrites()
             #expect(try pragma(store, "wal_autocheckpoint") == 256)
             #expect(try store.writerConnection { db in try db.tableExists("products") })
+        }
+    }
+
+    @Test func rebuildPagesMovesAClosedCatalogueOn4KiBPagesWithItsData() throws {
+        try withDirectory { directory in
+            let path = directory.appendingPathComponent("catalog.sqlite").path
+            try make16KiBCatalogue(path)
+            do {
+                let store = try SQLiteCatalogStore(path: path)
+                try store.writerConnection { db in try db.execute(sql: "INSERT INTO marker VALUES (42)") }
+                #expect(store.pagesToRebuild() == 16384)
+                // While a connection has the file open, nothing changes.
+                let refused = #expect(throws: CatalogError.self) { try SQLiteCatalogStore.rebuildPages(path: path) }
+                #expect(refused?.message.contains("open in another process") == true, "\(String(describing: refused))")
+                #expect(try pragma(store, "page_size") == 16384)
+            }
+            let rebuilt = try SQLiteCatalogStore.rebuildPages(path: path)
+            #expect(rebuilt?.from == 16384)
+            #expect(rebuilt?.to == 4096)
+            #expect(try SQLiteCatalogStore.rebuildPages(path: path) == nil)
+            let store = try SQLiteCatalogStore(path: path)
+            #expect(try pragma(store, "page_size") == 4096)
+            #expect(store.pagesToRebuild() == nil)
+            #expect(try store.writerConnection { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+            #expect(try store.writerConnection { db in try Int.fetchOne(db, sql: "SELECT x FROM marker") } == 42)
+            #expect(try store.writerConnection { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+        }
+    }
+
+    @Test func rebuildPagesLeavesANewCatalogueAlone() throws {
+        try withDirectory { directory in
+            let path = directory.appendingPathComponent("catalog.sqlite").path
+            #expect(try SQLiteCatalogStore.rebuildPages(path: path) == nil)  // none yet
+            do { _ = try SQLiteCatalogStore(path: path) }
+            let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+            #expect(try SQLiteCatalogStore.rebuildPages(path: path) == nil)
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == modified)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 
@@ -111,6 +112,43 @@ import Testing
         let fromFile = try await ImporterProcess.run(["migrate"], dataDir: sandbox.dataDir)
         #expect(fromFile.status != 0)
         #expect(fromFile.log.contains("visibility_timeout"))
+    }
+
+    @Test(.tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "catalog.sqlite's pages"))
+    func migrateRebuildsACatalogueOnOldPagesOnceTheApplianceIsStopped() async throws {
+        let sandbox = try Sandbox()
+        // A catalogue as builds from issue 23 to 2026-12-05 made it: 16 KiB pages, WAL.
+        let old = try DatabaseQueue(path: sandbox.dataDir + "/catalog.sqlite")
+        try await old.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = 16384")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "CREATE TABLE marker (x INTEGER); INSERT INTO marker VALUES (42)")
+        }
+        try old.close()
+        let worker = try ImporterProcess(["worker"], dataDir: sandbox.dataDir)
+        #expect(await worker.waitForLog("catalog_pages_old"), "\(worker.log)")
+        #expect(await worker.waitForLog("worker_ready"))
+        let refused = try await ImporterProcess.run(["migrate"], dataDir: sandbox.dataDir)
+        #expect(refused.status != 0)
+        #expect(refused.log.split(separator: "\n").count == 1, "\(refused.log)")
+        #expect(refused.log.contains("stop the appliance"), "\(refused.log)")
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(timeout: 30) == 0)
+
+        let migrated = try await ImporterProcess.run(["migrate"], dataDir: sandbox.dataDir)
+        #expect(migrated.status == 0, "\(migrated.log)")
+        #expect(migrated.output.contains("on 4 KiB pages (it had 16 KiB)"), "\(migrated.output)")
+        let again = try await ImporterProcess.run(["migrate"], dataDir: sandbox.dataDir)
+        #expect(again.status == 0)
+        #expect(!again.output.contains("rebuilt"), "\(again.output)")
+        let rebuilt = try DatabaseQueue(path: sandbox.dataDir + "/catalog.sqlite")
+        let (pages, marker, migratedTables) = try await rebuilt.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_size"), try Int.fetchOne(db, sql: "SELECT x FROM marker"), try db.tableExists("products"))
+        }
+        try rebuilt.close()
+        #expect(pages == 4096)
+        #expect(marker == 42)
+        #expect(migratedTables)
     }
 
     @Test(.tags(.sqliteOnly), .enabled(if: E2EDatabase.isSQLite, "a damaged queue.sqlite"))

@@ -28,8 +28,26 @@ public final class SQLiteCatalogStore: CatalogStore, OnlineBackup {
     /// whole: with them, PUT's p99 rose over its 10 ms bound (10.8–12.3 ms against 6.6–7.8) and
     /// webhook deliveries with updates running fell 18% (BENCHMARKS.md, 2026-12-05). At 4 KiB the
     /// import stays under half the sqlite3 CLI's time. A catalogue keeps the page size it was
-    /// made with (a WAL database's cannot change).
+    /// made with (a WAL database's cannot change) until `importer migrate` rebuilds it
+    /// (`rebuildPages`).
     static let pageSize = 4096
+
+    /// Rebuilds the catalogue at `path` on a new catalogue's pages (`SQLitePages.rebuild`: the
+    /// appliance stopped); returns the page size it had, or nil when it had them already.
+    public static func rebuildPages(path: String) throws -> (from: Int, to: Int)? {
+        do {
+            return try SQLitePages.rebuild(path: path, pageSize: pageSize).map { ($0, pageSize) }
+        } catch {
+            throw catalogError(error, probe: StorageProbe(databases: [path]))
+        }
+    }
+
+    /// The page size this catalogue was made with, when it is not a new catalogue's (say so:
+    /// `importer migrate` rebuilds it).
+    public func pagesToRebuild() -> Int? {
+        guard let size = try? writerConnection(SQLitePages.size), size != Self.pageSize else { return nil }
+        return size
+    }
 
     /// Opens (creating and migrating if needed) the catalogue at `path`. `probe` says why the
     /// directory cannot be written when a write fails (default: the file's own directory).

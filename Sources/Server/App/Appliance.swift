@@ -53,6 +53,14 @@ public struct Appliance: Sendable {
         webhookTransport: (any WebhookTransport)? = nil
     ) throws -> Appliance {
         let context = try AppContext.open(config: config, readOnly: readOnly, webhookTransport: webhookTransport)
+        if roles != .command, let size = (context.catalog.store as? SQLiteCatalogStore)?.pagesToRebuild() {
+            logger.warning(
+                "catalog_pages_old",
+                metadata: [
+                    "page_size": "\(size)",
+                    "advice": "stop the appliance and run `importer migrate`: it rebuilds the catalogue on 4 KiB pages, on which short writes are faster (docs/deploy.md)",
+                ])
+        }
         let worker = roles.workers ? context.makeWorker(hostname: roles.hostname, queues: roles.queues, logger: logger) : nil
         let beat = roles.beat ? context.makeBeat(logger: logger) : nil
         let api = roles.http ? APIService(context: context, beat: beat) : nil
