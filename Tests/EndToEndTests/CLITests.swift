@@ -126,6 +126,7 @@ import Testing
         }
         try old.close()
         let worker = try ImporterProcess(["worker"], dataDir: sandbox.dataDir)
+        defer { worker.signal(SIGKILL) }
         #expect(await worker.waitForLog("catalog_pages_old"), "\(worker.log)")
         #expect(await worker.waitForLog("worker_ready"))
         let refused = try await ImporterProcess.run(["migrate"], dataDir: sandbox.dataDir)
