@@ -16,7 +16,7 @@ public enum SQLitePages {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         return try queue.writeWithoutTransaction { db -> Int? in
-            let current = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? pageSize
+            let current = try size(db)
             guard current != pageSize else { return nil }
             do {
                 _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
