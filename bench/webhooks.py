@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The webhook benchmark's driver (issue 17), run by bench/webhooks.sh against a running
-`importer serve` and scripts/webhook_receiver.py:
+`importer serve` and its receiver (bench/webhook_sink.c or scripts/webhook_receiver.py):
 
-    bench/webhooks.py BASE_URL RECEIVER_URL RECEIVER_DIR SERVER_PID IDS_FILE
+    bench/webhooks.py BASE_URL RECEIVER_URL RECEIVER_DIR SERVER_PID IDS_FILE RECEIVER_PID
 
 1. throughput: one webhook on product.updated; 10,000 PATCHes from wrk (bench/webhooks.lua),
    each changing a product; deliveries/s = 10,000 / (first PATCH sent → last delivery received),
@@ -11,9 +11,9 @@
    all their jobs wait, then resumed: deliveries/s from the resume to the last receipt, and the
    server's CPU time per delivery;
 1c. sustained: the same 10,000 updates offered at a steady pace (WEBHOOK_BENCH_PACE_MS, default
-   4.5 ms before each PATCH on each of wrk's 8 connections; each connection also waits for its
-   answer, so the rate offered follows the server: 1,200-1,300/s on 2026-12-05, reported as
-   paced_updates_per_s; 3.5 ms offered ~1,440/s): the updates' rate, the
+   3.0 ms before each PATCH on each of wrk's 8 connections; each connection also waits for its
+   answer, so the rate offered follows the server: 1,400-1,550/s on 2026-12-05, reported as
+   paced_updates_per_s): the updates' rate, the
    deliveries' rate, the last receipt's lag behind the last commit, commit → receipt p50/p99;
 2. idle latency: 200 PATCHes one at a time, 50 ms apart; commit → receipt = the receiver's clock
    at receipt − the event's occurred_at (written in the commit's transaction);
@@ -26,8 +26,8 @@ import http.client, json, os, statistics, subprocess, sys, time
 from datetime import datetime
 from urllib.parse import urlparse
 
-BASE, RECEIVER, DIR, PID, IDS = sys.argv[1:6]
-PACE_MS = float(os.environ.get("WEBHOOK_BENCH_PACE_MS", "4.5"))
+BASE, RECEIVER, DIR, PID, IDS, RECEIVER_PID = sys.argv[1:7]
+PACE_MS = float(os.environ.get("WEBHOOK_BENCH_PACE_MS", "3.0"))
 base = urlparse(BASE)
 ids = [line.strip() for line in open(IDS) if line.strip()]
 
@@ -103,8 +103,8 @@ def memory():
     return fields
 
 
-def cpu_seconds():
-    fields = open(f"/proc/{PID}/stat").read().rsplit(")", 1)[1].split()
+def cpu_seconds(pid=PID):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -152,11 +152,13 @@ def report_deliveries(key, got, start):
     return times, distinct
 
 
+receiver_before = cpu_seconds(RECEIVER_PID)
 start = time.time()
 producer = produce("bench")
 got = wait_for("burst", updates, 180, prefix="bench")
 producer.kill()
 producer.wait()
+report("receiver_cpu_ms_per_delivery", f"{(cpu_seconds(RECEIVER_PID) - receiver_before) * 1000 / max(len(got), 1):.3f}")
 committed = max(stamp(r["body"]["occurred_at"]) for r in got)
 report("updates_per_s", f"{updates / (committed - start):.0f}")
 report("refused_patches", len(refused("bench")))
