@@ -75,6 +75,11 @@ static struct inbox *inbox_named(const char *name, size_t length) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.jsonl", dir, box->name);
     box->log = fopen(path, "a");
+    if (!box->log) {
+        perror("webhook_sink: the inbox's log");
+        inbox_count--;
+        return NULL;
+    }
     setvbuf(box->log, NULL, _IOFBF, 1 << 16);
     return box;
 }
