@@ -166,6 +166,12 @@ static void json_string(const char *body, size_t length, const char *key, char *
     out[stop - value - 1] = 0;
 }
 
+static void answer(int fd) {
+    if (write(fd, ok_response, sizeof ok_response - 1) < 0) {
+        /* the client went away: its connection closes at the next read */
+    }
+}
+
 /* One whole request at `request`: logs it and answers (or schedules the answer). */
 static void handle(int fd, const char *request, const char *head_end, const char *body, size_t body_length) {
     double received = now();
@@ -199,8 +205,8 @@ static void handle(int fd, const char *request, const char *head_end, const char
     if (slash && path_end - slash > 6 && memcmp(slash + 1, "slow-", 5) == 0) delay = atof(slash + 6);
     if (delay > 0 && delayed_count < MAX_DELAYED) {
         delayed[delayed_count++] = (struct delayed){fd, received + delay};
-    } else if (write(fd, ok_response, sizeof ok_response - 1) < 0) {
-        /* the client went away: its connection closes at the next read */
+    } else {
+        answer(fd);
     }
 }
 
@@ -288,7 +294,7 @@ int main(int argc, char **argv) {
         double current = now(), next_due = 0;
         for (int i = 0; i < delayed_count; i++) {
             if (delayed[i].due <= current) {
-                if (write(delayed[i].fd, ok_response, sizeof ok_response - 1) < 0) { /* gone */ }
+                answer(delayed[i].fd);
                 delayed[i--] = delayed[--delayed_count];
             } else if (next_due == 0 || delayed[i].due < next_due) {
                 next_due = delayed[i].due;
